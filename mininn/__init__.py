@@ -1,2 +1,47 @@
-"""mininn: a small PyTorch-like deep-learning library in NumPy, built in the book."""
+"""mininn: a small PyTorch-like deep-learning library in NumPy, built chapter by chapter.
+
+>>> import mininn
+>>> x = mininn.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+array([2., 4., 6.], dtype=float32)
+"""
+
+from mininn import functional
+from mininn.gradcheck import GradcheckError, gradcheck
+from mininn.tensor import (
+    Context,
+    Function,
+    Tensor,
+    default_generator,
+    enable_grad,
+    is_grad_enabled,
+    manual_seed,
+    no_grad,
+    ones,
+    rand,
+    randn,
+    tensor,
+    zeros,
+)
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "Tensor",
+    "Function",
+    "Context",
+    "tensor",
+    "zeros",
+    "ones",
+    "randn",
+    "rand",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "manual_seed",
+    "default_generator",
+    "gradcheck",
+    "GradcheckError",
+    "functional",
+]

@@ -44,7 +44,10 @@ def use_book_style() -> None:
             from matplotlib_inline.backend_inline import InlineBackend
 
             cfg = InlineBackend.instance()
-            cfg.rc = {**cfg.rc, **{k: BOOK_STYLE[k] for k in ("figure.facecolor", "figure.edgecolor")}}
+            cfg.rc = {
+                **cfg.rc,
+                **{k: BOOK_STYLE[k] for k in ("figure.facecolor", "figure.edgecolor")},
+            }
             cfg.print_figure_kwargs = {
                 **cfg.print_figure_kwargs,
                 "facecolor": "white",

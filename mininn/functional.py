@@ -1,0 +1,683 @@
+"""Differentiable operations: each a `Function` whose forward and backward sit side by side.
+
+Import it as ``import mininn.functional as F``. The lower-case functions at the end of each
+group (`F.add`, `F.softmax`, ...) check their arguments and call `SomeFunction.apply`;
+`Tensor`'s operators and methods call these same functions.
+
+Conventions, so each backward reads at a glance:
+- `grad` is the gradient of the final scalar with respect to this op's output.
+- A backward returns one gradient per input. It may return a gradient of the broadcast
+  shape: the engine sums it back to the input's shape.
+- No backward changes `grad` in place: it may be shared with other ops.
+"""
+
+from __future__ import annotations
+
+import builtins
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mininn.tensor import Function, Tensor
+
+__all__ = [
+    "add", "sub", "mul", "div", "neg", "pow", "matmul",
+    "exp", "log", "abs", "relu", "sigmoid", "tanh",
+    "sum", "mean", "max", "reshape", "transpose", "permute", "getitem",
+    "softmax", "log_softmax", "logsumexp", "concatenate", "stack",
+    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowConstant", "MatMul",
+    "Exp", "Log", "Abs", "ReLU", "Sigmoid", "Tanh",
+    "Sum", "Mean", "Max", "Reshape", "Permute", "GetItem",
+    "Softmax", "LogSoftmax", "LogSumExp", "Concatenate", "Stack",
+]  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Make both operands tensors; a plain number takes the other operand's float dtype.
+
+    So ``x * 2`` keeps float32 x in float32 and float64 x in float64, as in PyTorch.
+    """
+
+    def number(v: Any) -> bool:
+        return isinstance(v, numbers.Number) and not isinstance(v, Tensor)
+
+    if number(a) and isinstance(b, Tensor) and b.dtype.kind == "f":
+        a = Tensor(np.asarray(a, dtype=b.dtype))
+    if number(b) and isinstance(a, Tensor) and a.dtype.kind == "f":
+        b = Tensor(np.asarray(b, dtype=a.dtype))
+    a, b = _tensor(a), _tensor(b)
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(
+            f"shapes {a.shape} and {b.shape} cannot be broadcast together: compared from the "
+            "right, each pair of sizes must be equal or one of them 1"
+        ) from None
+    return a, b
+
+
+def _axes(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+    """Normalise `axis` to a sorted tuple of non-negative axes, with a clear error."""
+    if axis is None:
+        return tuple(range(ndim))
+    items = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    out = []
+    for ax in items:
+        if not isinstance(ax, numbers.Integral) or not -ndim <= ax < ndim:
+            raise ValueError(f"axis {ax!r} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(ax) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"repeated axis in {axis!r}")
+    return tuple(sorted(out))
+
+
+def _expand(grad: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """Put back the reduced axes of `grad` (as size 1) so it broadcasts against the input."""
+    return grad if keepdims else np.expand_dims(grad, axes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Arithmetic (broadcasting is undone by the engine)
+# ---------------------------------------------------------------------------------------------
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, -grad
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad * b, grad * a
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad / b, -grad * a / (b * b)
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class PowConstant(Function):
+    """a ** p for a constant number p."""
+
+    @staticmethod
+    def forward(ctx, a, exponent):
+        ctx.save_for_backward(a)
+        ctx.exponent = exponent
+        return a**exponent
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        p = ctx.exponent
+        return grad * p * a ** (p - 1)
+
+
+class Pow(Function):
+    """a ** b where both may require gradients: d/da = b a^(b-1), d/db = a^b log a."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        grad_a = grad * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
+        grad_b = None
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_b = grad * np.where(a > 0, out * np.log(np.where(a > 0, a, 1)), 0)
+        return grad_a, grad_b
+
+
+def add(a: Any, b: Any) -> Tensor:
+    return Add.apply(*_pair(a, b))
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    return Sub.apply(*_pair(a, b))
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    return Mul.apply(*_pair(a, b))
+
+
+def div(a: Any, b: Any) -> Tensor:
+    return Div.apply(*_pair(a, b))
+
+
+def neg(a: Any) -> Tensor:
+    return Neg.apply(_tensor(a))
+
+
+def pow(a: Any, exponent: Any) -> Tensor:  # noqa: A001 - mirrors torch.pow
+    """a ** exponent; a constant exponent is not differentiated."""
+    if isinstance(exponent, numbers.Real) and not isinstance(exponent, Tensor):
+        return PowConstant.apply(_tensor(a), exponent=exponent)
+    return Pow.apply(*_pair(a, exponent))
+
+
+# ---------------------------------------------------------------------------------------------
+# Matrix product
+# ---------------------------------------------------------------------------------------------
+
+
+class MatMul(Function):
+    """a @ b with NumPy's rules: 1-D operands are vectors, leading axes broadcast."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        # Treat vectors as 1-row / 1-column matrices, then drop that axis again.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g = grad
+        if b.ndim == 1:
+            g = np.expand_dims(g, -1)
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)
+        grad_a = g @ np.swapaxes(b2, -1, -2)
+        grad_b = np.swapaxes(a2, -1, -2) @ g
+        if a.ndim == 1:
+            grad_a = grad_a[..., 0, :]
+        if b.ndim == 1:
+            grad_b = grad_b[..., :, 0]
+        return grad_a, grad_b
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with shape checks that name both shapes."""
+    a, b = _tensor(a), _tensor(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(
+            f"matmul needs tensors with at least one dimension, got shapes {a.shape} and "
+            f"{b.shape}; use * to multiply by a scalar"
+        )
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if a.shape[-1] != inner_b:
+        which = "the only axis" if b.ndim == 1 else "the second-to-last axis"
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} do not match: the last axis of the first "
+            f"({a.shape[-1]}) must equal {which} of the second ({inner_b})"
+        )
+    if a.ndim > 2 and b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(
+                f"matmul: batch dimensions of shapes {a.shape} and {b.shape} cannot be "
+                "broadcast together"
+            ) from None
+    return MatMul.apply(a, b)
+
+
+# ---------------------------------------------------------------------------------------------
+# Elementwise functions
+# ---------------------------------------------------------------------------------------------
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / a
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * np.sign(a)
+
+
+class ReLU(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.maximum(a, 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * (a > 0)
+
+
+class Sigmoid(Function):
+    """1 / (1 + e^-a), computed without overflow for large |a|."""
+
+    @staticmethod
+    def forward(ctx, a):
+        z = np.exp(-np.abs(a))  # in (0, 1]: never overflows
+        out = np.where(a >= 0, 1 / (1 + z), z / (1 + z)).astype(a.dtype, copy=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (s,) = ctx.saved_tensors
+        return grad * s * (1 - s)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (t,) = ctx.saved_tensors
+        return grad * (1 - t * t)
+
+
+def exp(a: Any) -> Tensor:
+    return Exp.apply(_tensor(a))
+
+
+def log(a: Any) -> Tensor:
+    return Log.apply(_tensor(a))
+
+
+def abs(a: Any) -> Tensor:  # noqa: A001 - mirrors torch.abs
+    return Abs.apply(_tensor(a))
+
+
+def relu(a: Any) -> Tensor:
+    return ReLU.apply(_tensor(a))
+
+
+def sigmoid(a: Any) -> Tensor:
+    return Sigmoid.apply(_tensor(a))
+
+
+def tanh(a: Any) -> Tensor:
+    return Tanh.apply(_tensor(a))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reductions
+# ---------------------------------------------------------------------------------------------
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdims):
+        ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
+        return a.sum(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.broadcast_to(_expand(grad, ctx.axes, ctx.keepdims), ctx.shape)
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdims):
+        ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
+        ctx.count = int(np.prod([a.shape[i] for i in axes]))
+        return a.mean(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = _expand(grad, ctx.axes, ctx.keepdims) / ctx.count
+        return np.broadcast_to(g, ctx.shape)
+
+
+class Max(Function):
+    """Largest value along axes. Tied maxima share the gradient equally (as torch.amax)."""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdims):
+        out = a.max(axis=axes, keepdims=True)
+        ctx.save_for_backward(a, out)
+        ctx.axes, ctx.keepdims = axes, keepdims
+        return out if keepdims else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        mask = a == out
+        share = mask / mask.sum(axis=ctx.axes, keepdims=True)
+        return _expand(grad, ctx.axes, ctx.keepdims) * share
+
+
+def _reduce(fn: type[Function], a: Any, axis: Any, keepdims: bool) -> Tensor:
+    a = _tensor(a)
+    axes = _axes(axis, a.ndim)
+    if fn is Max and a.size == 0:
+        raise ValueError(f"max of an empty tensor (shape {a.shape}) is undefined")
+    return fn.apply(a, axes=axes, keepdims=bool(keepdims))
+
+
+def sum(a: Any, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return _reduce(Sum, a, axis, keepdims)
+
+
+def mean(a: Any, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    return _reduce(Mean, a, axis, keepdims)
+
+
+def max(a: Any, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return _reduce(Max, a, axis, keepdims)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shape operations and indexing
+# ---------------------------------------------------------------------------------------------
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        return a.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape)
+
+
+class Permute(Function):
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return np.transpose(a, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.transpose(grad, np.argsort(ctx.dims))
+
+
+def _is_basic(index: Any) -> bool:
+    """Basic indexing (ints, slices, None, ...) selects each element at most once."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, numbers.Integral | slice) or i is None or i is Ellipsis for i in items)
+
+
+class GetItem(Function):
+    @staticmethod
+    def forward(ctx, a, index):
+        ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
+        return a[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = np.zeros(ctx.shape, dtype=ctx.dtype)
+        if _is_basic(ctx.index):
+            out[ctx.index] = grad
+        else:  # an index may repeat: add every contribution
+            np.add.at(out, ctx.index, grad)
+        return out
+
+
+def reshape(a: Any, shape: Sequence[int]) -> Tensor:
+    a = _tensor(a)
+    shape = tuple(int(s) for s in shape)
+    try:
+        np.empty(a.shape, dtype=np.bool_).reshape(shape)  # cheap check for a clear message
+    except ValueError:
+        raise ValueError(
+            f"cannot reshape a tensor of shape {a.shape} ({a.size} elements) into shape {shape}"
+        ) from None
+    return Reshape.apply(a, shape=shape)
+
+
+def permute(a: Any, dims: Sequence[int]) -> Tensor:
+    a = _tensor(a)
+    dims = tuple(int(d) % builtins.max(a.ndim, 1) for d in dims)
+    if sorted(dims) != list(range(a.ndim)):
+        raise ValueError(f"permute: {dims} is not an ordering of the {a.ndim} axes of {a.shape}")
+    return Permute.apply(a, dims=dims)
+
+
+def transpose(a: Any, dim0: int = -2, dim1: int = -1) -> Tensor:
+    """Swap axes `dim0` and `dim1` (by default the last two)."""
+    a = _tensor(a)
+    if a.ndim < 2 and (dim0, dim1) == (-2, -1):
+        return permute(a, tuple(range(a.ndim)))
+    d0, d1 = _axes(dim0, a.ndim)[0], _axes(dim1, a.ndim)[0]
+    dims = list(range(a.ndim))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return Permute.apply(a, dims=tuple(dims))
+
+
+def _plain_index(index: Any) -> Any:
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(_plain_index(i) for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def getitem(a: Any, index: Any) -> Tensor:
+    a = _tensor(a)
+    index = _plain_index(index)
+    try:
+        a.data[index]
+    except IndexError as e:
+        raise IndexError(
+            f"index {index!r} is invalid for a tensor of shape {a.shape}: {e}"
+        ) from None
+    return GetItem.apply(a, index=index)
+
+
+# ---------------------------------------------------------------------------------------------
+# Softmax family: stable for inputs as large as +-1e4
+# ---------------------------------------------------------------------------------------------
+
+
+class LogSumExp(Function):
+    """log(sum(exp(a))) along axes, computed as m + log(sum(exp(a - m))) with m = max(a)."""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdims):
+        m = a.max(axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        with np.errstate(divide="ignore"):  # all -inf along an axis: log(0) = -inf, correct
+            out = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        ctx.save_for_backward(a, out)
+        ctx.axes, ctx.keepdims = axes, keepdims
+        return out if keepdims else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        return _expand(grad, ctx.axes, ctx.keepdims) * np.exp(a - out)  # grad * softmax(a)
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx, a, axis):
+        e = np.exp(a - a.max(axis=axis, keepdims=True))
+        s = e / e.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(s)
+        ctx.axis = axis
+        return s
+
+    @staticmethod
+    def backward(ctx, grad):
+        (s,) = ctx.saved_tensors
+        return s * (grad - (grad * s).sum(axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx, a, axis):
+        m = a.max(axis=axis, keepdims=True)
+        out = a - m - np.log(np.exp(a - m).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
+
+
+def _one_axis(a: Tensor, axis: int, name: str) -> int:
+    if a.ndim == 0:
+        raise ValueError(f"{name} needs a tensor with at least one dimension, got a scalar")
+    return _axes(axis, a.ndim)[0]
+
+
+def logsumexp(a: Any, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+    a = _tensor(a)
+    return LogSumExp.apply(a, axes=_axes(axis, a.ndim), keepdims=bool(keepdims))
+
+
+def softmax(a: Any, axis: int = -1) -> Tensor:
+    a = _tensor(a)
+    return Softmax.apply(a, axis=_one_axis(a, axis, "softmax"))
+
+
+def log_softmax(a: Any, axis: int = -1) -> Tensor:
+    a = _tensor(a)
+    return LogSoftmax.apply(a, axis=_one_axis(a, axis, "log_softmax"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Joining tensors
+# ---------------------------------------------------------------------------------------------
+
+
+class Concatenate(Function):
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        ctx.axis = axis
+        ctx.splits = np.cumsum([x.shape[axis] for x in arrays])[:-1]
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(np.split(grad, ctx.splits, axis=ctx.axis))
+
+
+class Stack(Function):
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        ctx.axis = axis
+        return np.stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(np.moveaxis(grad, ctx.axis, 0))
+
+
+def _sequence(tensors: Any, name: str) -> list[Tensor]:
+    if isinstance(tensors, Tensor | np.ndarray) or not isinstance(tensors, Sequence):
+        raise TypeError(f"{name} expects a list or tuple of tensors, got {type(tensors).__name__}")
+    if len(tensors) == 0:
+        raise ValueError(f"{name} needs at least one tensor")
+    return [_tensor(t) for t in tensors]
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis; all other sizes must agree."""
+    ts = _sequence(tensors, "concatenate")
+    ndim = ts[0].ndim
+    if ndim == 0 or any(t.ndim != ndim for t in ts):
+        raise ValueError(
+            "concatenate needs tensors with the same number (>= 1) of dimensions, got shapes "
+            f"{[t.shape for t in ts]}"
+        )
+    ax = _axes(axis, ndim)[0]
+    for t in ts:
+        if t.shape[:ax] + t.shape[ax + 1 :] != ts[0].shape[:ax] + ts[0].shape[ax + 1 :]:
+            raise ValueError(
+                f"concatenate along axis {axis}: shapes {[t.shape for t in ts]} differ on "
+                "another axis"
+            )
+    return Concatenate.apply(*ts, axis=ax)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new axis."""
+    ts = _sequence(tensors, "stack")
+    if any(t.shape != ts[0].shape for t in ts):
+        raise ValueError(f"stack needs tensors of one shape, got {[t.shape for t in ts]}")
+    ax = _axes(axis, ts[0].ndim + 1)[0]
+    return Stack.apply(*ts, axis=ax)

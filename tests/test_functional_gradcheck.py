@@ -1,0 +1,259 @@
+"""Every differentiable operation passes gradcheck in float64 on random shapes.
+
+Hypothesis draws the shapes (broadcasting pairs included) and a seed for the values, and
+gradcheck compares autograd's gradient with central differences. A test at the end checks
+that no Function in mininn.functional is left out.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+
+import mininn.functional as F
+from mininn import Function, Tensor, gradcheck
+
+settings.register_profile("mininn", deadline=None, max_examples=25, derandomize=True)
+settings.load_profile("mininn")
+
+shapes = array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
+pairs = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4)
+seeds = st.integers(0, 2**32 - 1)
+
+
+def rand(shape, seed, low=-2.0, high=2.0):
+    return np.random.default_rng(seed).uniform(low, high, size=shape)
+
+
+def away_from_zero(shape, seed):
+    """Values with |x| in [0.5, 2]: keeps kinks (relu, abs) out of the difference step."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+
+
+def distinct(shape, seed):
+    """A random permutation of well-separated values: no ties for max."""
+    n = int(np.prod(shape))
+    return np.random.default_rng(seed).permutation(np.linspace(-2, 2, n)).reshape(shape)
+
+
+def axis_for(shape, data):
+    return data.draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
+
+
+TESTED: set[str] = set()
+
+
+def covers(*names):
+    TESTED.update(names)
+
+    def deco(f):
+        return f
+
+    return deco
+
+
+# -- arithmetic with broadcasting -------------------------------------------------------------
+
+
+@covers("Add", "Sub", "Mul")
+@pytest.mark.parametrize("op", [F.add, F.sub, F.mul])
+@given(shapes=pairs, seed=seeds)
+def test_binary_broadcasting(op, shapes, seed):
+    (sa, sb), _ = shapes
+    gradcheck(op, rand(sa, seed), rand(sb, seed + 1))
+
+
+@covers("Div")
+@given(shapes=pairs, seed=seeds)
+def test_div_broadcasting(shapes, seed):
+    (sa, sb), _ = shapes
+    gradcheck(F.div, rand(sa, seed), away_from_zero(sb, seed + 1))
+
+
+@covers("Neg", "Exp", "Tanh", "Sigmoid")
+@pytest.mark.parametrize("op", [F.neg, F.exp, F.tanh, F.sigmoid])
+@given(shape=shapes, seed=seeds)
+def test_smooth_unary(op, shape, seed):
+    gradcheck(op, rand(shape, seed))
+
+
+@covers("Log")
+@given(shape=shapes, seed=seeds)
+def test_log(shape, seed):
+    gradcheck(F.log, rand(shape, seed, 0.2, 3.0))
+
+
+@covers("ReLU", "Abs")
+@pytest.mark.parametrize("op", [F.relu, F.abs])
+@given(shape=shapes, seed=seeds)
+def test_kinked_unary(op, shape, seed):
+    gradcheck(op, away_from_zero(shape, seed))
+
+
+@covers("PowConstant")
+@given(shape=shapes, seed=seeds, p=st.sampled_from([2, 3, -1, 0.5, 1.5, -2.5]))
+def test_pow_constant(shape, seed, p):
+    gradcheck(lambda x: F.pow(x, p), rand(shape, seed, 0.3, 2.0))
+
+
+@covers("Pow")
+@given(shapes=pairs, seed=seeds)
+def test_pow_tensor_exponent(shapes, seed):
+    (sa, sb), _ = shapes
+    gradcheck(F.pow, rand(sa, seed, 0.3, 2.0), rand(sb, seed + 1, -2.0, 2.0))
+
+
+@covers("MatMul")
+@given(
+    m=st.integers(1, 4),
+    k=st.integers(1, 4),
+    n=st.integers(1, 4),
+    batch=st.sampled_from([(), (2,), (3, 1)]),
+    b_batch=st.sampled_from([(), (1,), (2,)]),
+    vec=st.sampled_from(["none", "left", "right", "both"]),
+    seed=seeds,
+)
+def test_matmul(m, k, n, batch, b_batch, vec, seed):
+    sa = (k,) if vec in ("left", "both") else batch + (m, k)
+    sb = (k,) if vec in ("right", "both") else b_batch + (k, n)
+    gradcheck(F.matmul, rand(sa, seed), rand(sb, seed + 1))
+
+
+# -- reductions -------------------------------------------------------------------------------
+
+
+@covers("Sum", "Mean")
+@pytest.mark.parametrize("op", [F.sum, F.mean])
+@given(shape=shapes, seed=seeds, keepdims=st.booleans(), data=st.data())
+def test_sum_mean(op, shape, seed, keepdims, data):
+    axis = axis_for(shape, data)
+    gradcheck(lambda x: op(x, axis=axis, keepdims=keepdims), rand(shape, seed))
+
+
+@covers("Sum")
+def test_sum_over_several_axes():
+    gradcheck(lambda x: F.sum(x, axis=(0, 2)), rand((2, 3, 4), 0))
+
+
+@covers("Max")
+@given(shape=shapes, seed=seeds, keepdims=st.booleans(), data=st.data())
+def test_max(shape, seed, keepdims, data):
+    axis = axis_for(shape, data)
+    gradcheck(lambda x: F.max(x, axis=axis, keepdims=keepdims), distinct(shape, seed))
+
+
+@covers("LogSumExp")
+@given(shape=shapes, seed=seeds, keepdims=st.booleans(), data=st.data())
+def test_logsumexp(shape, seed, keepdims, data):
+    axis = axis_for(shape, data)
+    gradcheck(lambda x: F.logsumexp(x, axis=axis, keepdims=keepdims), rand(shape, seed, -5, 5))
+
+
+@covers("Softmax", "LogSoftmax")
+@pytest.mark.parametrize("op", [F.softmax, F.log_softmax])
+@given(shape=shapes, seed=seeds, data=st.data())
+def test_softmax_family(op, shape, seed, data):
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    gradcheck(lambda x: op(x, axis=axis), rand(shape, seed, -5, 5))
+
+
+# -- shapes and indexing ----------------------------------------------------------------------
+
+
+@covers("Reshape")
+@given(shape=shapes, seed=seeds)
+def test_reshape(shape, seed):
+    n = int(np.prod(shape))
+    gradcheck(lambda x: F.reshape(x, (n,)) * np.arange(n), rand(shape, seed))
+    gradcheck(lambda x: x.reshape(-1, 1), rand(shape, seed))
+
+
+@covers("Permute")
+@given(shape=shapes, seed=seeds, data=st.data())
+def test_permute_transpose(shape, seed, data):
+    dims = data.draw(st.permutations(range(len(shape))))
+    weights = rand(tuple(shape[d] for d in dims), seed + 1)
+    gradcheck(lambda x: F.permute(x, dims) * weights, rand(shape, seed))
+    gradcheck(lambda x: x.T, rand(shape, seed))
+    if len(shape) >= 2:
+        gradcheck(lambda x: x.transpose(0, -1), rand(shape, seed))
+
+
+@covers("GetItem")
+@pytest.mark.parametrize(
+    "index",
+    [
+        np.s_[1],
+        np.s_[:, 1:3],
+        np.s_[::-1, ::2],
+        np.s_[..., 0],
+        np.s_[None, 2],
+        np.s_[[0, 0, 2]],  # a repeated row: gradients add up
+        np.s_[[0, 3], [1, 1]],
+        np.s_[np.array([[True, False, True, False]] * 4)],
+    ],
+)
+def test_getitem(index):
+    gradcheck(lambda x: x[index] * 3.0, rand((4, 4), 0))
+
+
+@covers("GetItem")
+def test_getitem_repeated_index_accumulates():
+    x = Tensor(np.zeros(3), requires_grad=True)
+    x[Tensor(np.array([0, 0, 2]))].sum().backward()
+    np.testing.assert_array_equal(x.grad, [2, 0, 1])
+
+
+@covers("Concatenate")
+@given(shape=shapes, seed=seeds, extra=st.integers(1, 3), data=st.data())
+def test_concatenate(shape, seed, extra, data):
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    other = list(shape)
+    other[axis] = extra
+    gradcheck(
+        lambda a, b: F.concatenate([a, b], axis=axis) ** 2,
+        rand(shape, seed),
+        rand(tuple(other), seed + 1),
+    )
+
+
+@covers("Stack")
+@given(shape=shapes, seed=seeds, data=st.data())
+def test_stack(shape, seed, data):
+    axis = data.draw(st.integers(-len(shape) - 1, len(shape)))
+    gradcheck(
+        lambda a, b, c: F.stack([a, b, c], axis=axis) ** 2,
+        rand(shape, seed),
+        rand(shape, seed + 1),
+        rand(shape, seed + 2),
+    )
+
+
+# -- composite expressions --------------------------------------------------------------------
+
+
+def test_composite_layer():
+    x, w, b = rand((5, 3), 0), rand((4, 3), 1), rand((4,), 2)
+    errs = gradcheck(lambda x, w, b: F.tanh(x @ w.T + b).sum(), x, w, b)
+    assert len(errs) == 3 and max(errs) < 1e-6
+
+
+def test_tensor_used_twice_accumulates():
+    gradcheck(lambda x: x * x.exp() + x, rand((3,), 0))
+
+
+def test_every_function_is_tested():
+    functions = {
+        name
+        for name, obj in vars(F).items()
+        if inspect.isclass(obj) and issubclass(obj, Function) and obj is not Function
+    }
+    assert functions, "no Function found in mininn.functional"
+    missing = functions - TESTED
+    assert not missing, f"Functions without a gradcheck test: {sorted(missing)}"
