@@ -1,0 +1,30 @@
+"""The registry of graded exercises: ids, points, function names and checks, in one place.
+
+Each chapter module lists its exercises in `EXERCISES`; this package gathers them, in book
+order. An id is `<chapter prefix>.<name>`, the chapter is the stem of the notebook in
+`solutions/` and `exercises/`, and the function is what the student's cell defines.
+"""
+
+from __future__ import annotations
+
+from mininn.grading.exercises import autodiff, calculus, linear_algebra, probability
+from mininn.grading.spec import Exercise
+
+__all__ = ["EXERCISES", "by_chapter"]
+
+_MODULES = (linear_algebra, calculus, autodiff, probability)
+
+EXERCISES: dict[str, Exercise] = {}
+for _module in _MODULES:
+    for _ex in _module.EXERCISES:
+        if _ex.id in EXERCISES:
+            raise RuntimeError(f"duplicate exercise id {_ex.id}")
+        EXERCISES[_ex.id] = _ex
+
+
+def by_chapter() -> dict[str, list[Exercise]]:
+    """Exercises grouped by chapter (notebook stem), in book order."""
+    chapters: dict[str, list[Exercise]] = {}
+    for ex in EXERCISES.values():
+        chapters.setdefault(ex.chapter, []).append(ex)
+    return chapters
