@@ -7,8 +7,9 @@
 array([2., 4., 6.], dtype=float32)
 """
 
-from mininn import functional
+from mininn import data, functional, nn, optim
 from mininn.gradcheck import GradcheckError, gradcheck
+from mininn.serialization import load, save
 from mininn.tensor import (
     Context,
     Function,
@@ -44,4 +45,9 @@ __all__ = [
     "gradcheck",
     "GradcheckError",
     "functional",
+    "nn",
+    "optim",
+    "data",
+    "save",
+    "load",
 ]

@@ -24,13 +24,17 @@ from mininn.tensor import Function, Tensor
 
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "matmul",
-    "exp", "log", "abs", "relu", "sigmoid", "tanh",
+    "exp", "log", "abs", "relu", "sigmoid", "tanh", "leaky_relu", "gelu",
     "sum", "mean", "max", "reshape", "transpose", "permute", "getitem",
     "softmax", "log_softmax", "logsumexp", "concatenate", "stack",
+    "linear", "dropout", "batch_norm",
+    "mse_loss", "l1_loss", "huber_loss", "cross_entropy", "binary_cross_entropy_with_logits",
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowConstant", "MatMul",
-    "Exp", "Log", "Abs", "ReLU", "Sigmoid", "Tanh",
+    "Exp", "Log", "Abs", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "GELU",
     "Sum", "Mean", "Max", "Reshape", "Permute", "GetItem",
     "Softmax", "LogSoftmax", "LogSumExp", "Concatenate", "Stack",
+    "Affine", "Dropout", "BatchNorm",
+    "MSE", "L1", "Huber", "CrossEntropy", "BCEWithLogits",
 ]  # fmt: skip
 
 
@@ -681,3 +685,231 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         raise ValueError(f"stack needs tensors of one shape, got {[t.shape for t in ts]}")
     ax = _axes(axis, ts[0].ndim + 1)[0]
     return Stack.apply(*ts, axis=ax)
+
+
+# ---------------------------------------------------------------------------------------------
+# Layers: linear map, activations with a parameter, dropout, batch normalisation
+# ---------------------------------------------------------------------------------------------
+
+
+class Affine(Function):
+    """x @ w.T + b: the Function behind `F.linear` and `nn.Linear`, fused for speed.
+
+    x: (..., in), w: (out, in), b: (out,) or absent. Backward sums over every leading axis.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, *bias):
+        ctx.save_for_backward(x, w)
+        ctx.has_bias = bool(bias)
+        out = x @ w.T
+        if bias:
+            out += bias[0]  # out is a fresh array: adding in place is safe
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        g2 = grad.reshape(-1, grad.shape[-1])
+        grad_x = grad @ w if ctx.needs_input_grad[0] else None
+        grad_w = g2.T @ x.reshape(-1, x.shape[-1]) if ctx.needs_input_grad[1] else None
+        if ctx.has_bias:
+            return grad_x, grad_w, g2.sum(axis=0)
+        return grad_x, grad_w
+
+
+def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
+    """y = x W^T + b, with W of shape (out_features, in_features) as in PyTorch."""
+    x, weight = _tensor(x), _tensor(weight)
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out, in), got shape {weight.shape}")
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features in "
+            f"its last axis, but the weight of shape {weight.shape} expects {weight.shape[1]}"
+        )
+    if bias is None:
+        return Affine.apply(x, weight)
+    bias = _tensor(bias)
+    if bias.shape != (weight.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    return Affine.apply(x, weight, bias)
+
+
+class LeakyReLU(Function):
+    @staticmethod
+    def forward(ctx, a, negative_slope):
+        ctx.save_for_backward(a)
+        ctx.slope = negative_slope
+        return np.where(a > 0, a, a * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return np.where(a > 0, grad, grad * ctx.slope)
+
+
+def leaky_relu(a: Any, negative_slope: float = 0.01) -> Tensor:
+    return LeakyReLU.apply(_tensor(a), negative_slope=float(negative_slope))
+
+
+class GELU(Function):
+    """x * Phi(x) with the exact normal CDF (Numba kernels in mininn.kernels.activations)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        from mininn.kernels.activations import gelu
+
+        ctx.save_for_backward(a)
+        return gelu(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from mininn.kernels.activations import gelu_grad
+
+        (a,) = ctx.saved_tensors
+        return grad * gelu_grad(a)
+
+
+def gelu(a: Any) -> Tensor:
+    a = _tensor(a)
+    if a.dtype.kind != "f":
+        raise TypeError(f"gelu needs a floating tensor, got dtype {a.dtype}")
+    return GELU.apply(a)
+
+
+class Dropout(Function):
+    """Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p)."""
+
+    @staticmethod
+    def forward(ctx, a, mask):
+        ctx.mask = mask
+        return a * mask
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.mask
+
+
+def dropout(a: Any, p: float = 0.5, training: bool = True) -> Tensor:
+    """Dropout with mininn's generator (see `mininn.manual_seed`); identity when not training."""
+    from mininn.tensor import default_generator
+
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+    a = _tensor(a)
+    if not training or p == 0.0:
+        return a
+    if p == 1.0:
+        return a * 0.0
+    keep = default_generator().random(a.shape, dtype=np.float32) >= p
+    mask = keep.astype(a.dtype) / np.asarray(1.0 - p, dtype=a.dtype)
+    return Dropout.apply(a, mask=mask)
+
+
+class BatchNorm(Function):
+    """Normalise each feature over the batch (and spatial) axes, then scale and shift.
+
+    Training: the batch's mean and biased variance. Evaluation: the given running statistics.
+    x: (N, C) or (N, C, L...); weight, bias: (C,).
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, mean, var, eps, axes, batch_stats):
+        shape = [1] * x.ndim
+        shape[1] = x.shape[1]
+        inv_std = 1.0 / np.sqrt(var.reshape(shape) + eps)
+        xhat = (x - mean.reshape(shape)) * inv_std
+        ctx.save_for_backward(xhat, inv_std, weight)
+        ctx.axes, ctx.shape, ctx.batch_stats = axes, shape, batch_stats
+        return xhat * weight.reshape(shape) + bias.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, inv_std, weight = ctx.saved_tensors
+        axes, shape = ctx.axes, ctx.shape
+        grad_w = (grad * xhat).sum(axis=axes)
+        grad_b = grad.sum(axis=axes)
+        gxhat = grad * weight.reshape(shape)
+        if ctx.batch_stats:  # the mean and variance depend on x too
+            n = grad.size // grad.shape[1]
+            grad_x = inv_std * (
+                gxhat
+                - gxhat.sum(axis=axes, keepdims=True) / n
+                - xhat * (gxhat * xhat).sum(axis=axes, keepdims=True) / n
+            )
+        else:
+            grad_x = gxhat * inv_std
+        return grad_x, grad_w, grad_b
+
+
+def batch_norm(
+    x: Any,
+    running_mean: np.ndarray | None,
+    running_var: np.ndarray | None,
+    weight: Any = None,
+    bias: Any = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalisation as in PyTorch; updates the running statistics in place when training.
+
+    The running variance is updated with the unbiased batch variance, the normalisation uses
+    the biased one (PyTorch's convention).
+    """
+    x = _tensor(x)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm expects (N, C) or (N, C, ...), got shape {x.shape}")
+    c = x.shape[1]
+    axes = (0,) + tuple(range(2, x.ndim))
+    weight = _tensor(np.ones(c, x.dtype) if weight is None else weight)
+    bias = _tensor(np.zeros(c, x.dtype) if bias is None else bias)
+    if weight.shape != (c,) or bias.shape != (c,):
+        raise ValueError(
+            f"batch_norm: input has {c} channels (shape {x.shape}) but weight and bias have "
+            f"shapes {weight.shape} and {bias.shape}"
+        )
+    if training:
+        n = x.size // c
+        if n < 2:
+            raise ValueError(
+                f"batch_norm in training mode needs more than one value per channel, got input "
+                f"of shape {x.shape}"
+            )
+        mean = x.data.mean(axis=axes)
+        var = x.data.var(axis=axes)
+        if running_mean is not None and running_var is not None:
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean
+            running_var *= 1 - momentum
+            running_var += momentum * var * (n / (n - 1))
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm in evaluation mode needs running_mean and running_var")
+        mean, var = running_mean, running_var
+    return BatchNorm.apply(
+        x,
+        weight,
+        bias,
+        mean=mean.astype(x.dtype),
+        var=var.astype(x.dtype),
+        eps=eps,
+        axes=axes,
+        batch_stats=bool(training),
+    )
+
+
+# Losses live in mininn.losses (one fused Function each) and are part of this namespace.
+from mininn.losses import (  # noqa: E402
+    L1,
+    MSE,
+    BCEWithLogits,
+    CrossEntropy,
+    Huber,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+)

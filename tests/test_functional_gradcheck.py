@@ -235,6 +235,76 @@ def test_stack(shape, seed, data):
     )
 
 
+# -- layers and losses ------------------------------------------------------------------------
+
+
+@covers("Affine")
+@given(n=st.integers(1, 4), i=st.integers(1, 4), o=st.integers(1, 4), bias=st.booleans(),
+       lead=st.sampled_from([(), (2,)]), seed=seeds)  # fmt: skip
+def test_linear(n, i, o, bias, lead, seed):
+    x, w, b = rand(lead + (n, i), seed), rand((o, i), seed + 1), rand((o,), seed + 2)
+    if bias:
+        gradcheck(F.linear, x, w, b)
+    else:
+        gradcheck(F.linear, x, w)
+
+
+@covers("LeakyReLU")
+@given(shape=shapes, seed=seeds, slope=st.sampled_from([0.01, 0.2, -0.5]))
+def test_leaky_relu(shape, seed, slope):
+    gradcheck(lambda x: F.leaky_relu(x, slope), away_from_zero(shape, seed))
+
+
+@covers("GELU")
+@given(shape=shapes, seed=seeds)
+def test_gelu(shape, seed):
+    gradcheck(F.gelu, rand(shape, seed, -4, 4))
+
+
+@covers("Dropout")
+def test_dropout_with_a_fixed_mask():
+    mask = (np.random.default_rng(0).random((3, 4)) > 0.3) / 0.7
+    gradcheck(lambda x: F.Dropout.apply(x, mask=mask), rand((3, 4), 1))
+
+
+@covers("BatchNorm")
+@pytest.mark.parametrize("shape", [(5, 3), (4, 2, 3)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm(shape, training):
+    c = shape[1]
+    rm, rv = rand((c,), 7), rand((c,), 8, 0.5, 2.0)
+
+    def f(x, w, b):
+        return F.batch_norm(x, rm.copy(), rv.copy(), w, b, training=training) ** 2
+
+    gradcheck(f, rand(shape, 0), rand((c,), 1), rand((c,), 2))
+
+
+@covers("MSE", "L1", "Huber", "BCEWithLogits")
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("loss", ["mse", "l1", "huber", "bce"])
+def test_pointwise_losses(loss, reduction):
+    x, y = rand((4, 3), 0), rand((4, 3), 1)
+    if loss == "mse":
+        gradcheck(lambda a, b: F.mse_loss(a, b, reduction), x, y)
+    elif loss == "l1":
+        gradcheck(lambda a, b: F.l1_loss(a, b, reduction), x, y + away_from_zero((4, 3), 2))
+    elif loss == "huber":
+        far = x + np.where(np.arange(12).reshape(4, 3) % 2, 0.3, 2.5)  # both branches
+        gradcheck(lambda a, b: F.huber_loss(a, b, reduction, delta=1.0), x, far)
+    else:
+        gradcheck(lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction), x * 3,
+                  np.random.default_rng(3).random((4, 3)))  # fmt: skip
+
+
+@covers("CrossEntropy")
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_cross_entropy(reduction, smoothing):
+    t = np.array([0, 2, 1, 2, 0])
+    gradcheck(lambda z: F.cross_entropy(z, t, reduction, smoothing), rand((5, 3), 0, -3, 3))
+
+
 # -- composite expressions --------------------------------------------------------------------
 
 

@@ -7,12 +7,36 @@ order. An id is `<chapter prefix>.<name>`, the chapter is the stem of the notebo
 
 from __future__ import annotations
 
-from mininn.grading.exercises import autodiff, calculus, linear_algebra, probability
+from mininn.grading.exercises import (
+    autodiff,
+    calculus,
+    classifier,
+    initialization,
+    linear_algebra,
+    linear_regression,
+    mlp,
+    optimization,
+    probability,
+    regularization,
+    softmax_regression,
+)
 from mininn.grading.spec import Exercise
 
 __all__ = ["EXERCISES", "by_chapter"]
 
-_MODULES = (linear_algebra, calculus, autodiff, probability)
+_MODULES = (
+    linear_algebra,
+    calculus,
+    autodiff,
+    probability,
+    linear_regression,
+    softmax_regression,
+    mlp,
+    initialization,
+    optimization,
+    regularization,
+    classifier,
+)
 
 EXERCISES: dict[str, Exercise] = {}
 for _module in _MODULES:

@@ -1,0 +1,3 @@
+"""Graded exercises of this chapter: being written."""
+
+EXERCISES: list = []

@@ -1,0 +1,36 @@
+"""Gradient utilities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from mininn.tensor import Tensor
+
+__all__ = ["clip_grad_norm_"]
+
+
+def clip_grad_norm_(
+    parameters: Iterable[Tensor] | Tensor, max_norm: float, norm_type: float = 2.0
+) -> float:
+    """Scale all gradients together so their joint norm is at most `max_norm`.
+
+    Returns the norm before clipping (as PyTorch does). Parameters without a gradient are
+    skipped.
+    """
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return 0.0
+    if norm_type == float("inf"):
+        total = max(float(np.abs(g).max()) for g in grads)
+    else:
+        total = float(sum(float((np.abs(g.astype(np.float64)) ** norm_type).sum()) for g in grads))
+        total = total ** (1.0 / norm_type)
+    coef = max_norm / (total + 1e-6)
+    if coef < 1:
+        for p in params:
+            if p.grad is not None:
+                p.grad = p.grad * np.asarray(coef, dtype=p.grad.dtype)
+    return total
