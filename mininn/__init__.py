@@ -7,7 +7,7 @@
 array([2., 4., 6.], dtype=float32)
 """
 
-from mininn import data, functional, nn, optim
+from mininn import data, datasets, functional, nn, optim
 from mininn.gradcheck import GradcheckError, gradcheck
 from mininn.serialization import load, save
 from mininn.tensor import (
@@ -48,6 +48,7 @@ __all__ = [
     "nn",
     "optim",
     "data",
+    "datasets",
     "save",
     "load",
 ]

@@ -1,4 +1,4 @@
-"""The `mininn` command: `mininn grade ...` and `mininn assign ...`."""
+"""The `mininn` command: `mininn grade`, `mininn assign`, `mininn data` and `mininn bench`."""
 
 from __future__ import annotations
 
@@ -34,6 +34,22 @@ def _assign(args: argparse.Namespace) -> int:
     for path in written:
         print(f"wrote {path}")
     return 0
+
+
+def _data(args: argparse.Namespace) -> int:
+    from mininn.datasets import run_data
+
+    return run_data(args)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from mininn.benchmarks import main_bench
+
+    argv = [args.name, "--epochs", str(args.epochs)]
+    argv += ["--root", args.root] if args.root else []
+    argv += ["--no-torch"] if args.no_torch else []
+    argv += ["--json", args.json] if args.json else []
+    return main_bench(argv)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,6 +91,30 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("source", help="folder of solution notebooks")
     a.add_argument("target", help="folder to write the student notebooks to")
     a.set_defaults(run=_assign)
+
+    from mininn.datasets import add_data_arguments
+
+    d = sub.add_parser(
+        "data",
+        help="find, download and verify a data set",
+        description="Look for the data set's files (--root, $MININN_DATA, ~/.cache/mininn, "
+        "/usr/share/datasets), download them if missing, verify their checksums and print "
+        "where they are.",
+    )
+    add_data_arguments(d)
+    d.set_defaults(run=_data)
+    b = sub.add_parser(
+        "bench",
+        help="run a benchmark (mininn against PyTorch in the same run)",
+        description="Median seconds per epoch of mininn and, when installed, PyTorch (same "
+        "weights, batches and threads), their ratio, and the test accuracy both reach.",
+    )
+    b.add_argument("name", choices=["mlp"], help="which benchmark")
+    b.add_argument("--epochs", type=int, default=5, help="epochs to time (at least 5)")
+    b.add_argument("--root", help="folder with the data set's files")
+    b.add_argument("--no-torch", action="store_true", help="skip the PyTorch reference")
+    b.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    b.set_defaults(run=_bench)
     return parser
 
 
