@@ -7,7 +7,7 @@
 array([2., 4., 6.], dtype=float32)
 """
 
-from mininn import data, datasets, functional, nn, optim
+from mininn import data, datasets, functional, metrics, nn, optim, train
 from mininn.gradcheck import GradcheckError, gradcheck
 from mininn.serialization import load, save
 from mininn.tensor import (
@@ -49,6 +49,8 @@ __all__ = [
     "optim",
     "data",
     "datasets",
+    "metrics",
+    "train",
     "save",
     "load",
 ]
