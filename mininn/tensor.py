@@ -80,16 +80,16 @@ def enable_grad() -> _GradMode:
 _generator = np.random.default_rng()
 
 
-def manual_seed(seed: int) -> np.random.Generator:
+def manual_seed(seed: int) -> None:
     """Seed mininn's one random generator (used by initialisers, dropout and data shuffling).
 
-    Returns the new generator. Same seed and same thread count give the same numbers.
+    Same seed and same thread count give the same numbers. `default_generator()` returns the
+    generator itself.
     """
     global _generator
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"manual_seed expects a non-negative integer, got {seed!r}")
     _generator = np.random.default_rng(int(seed))
-    return _generator
 
 
 def default_generator() -> np.random.Generator:
