@@ -553,7 +553,9 @@ def fit(
             # The bar is updated by hand (not by wrapping the loader) so that it stays open for
             # the end-of-epoch summary.
             if tqdm is not None:
-                bar = tqdm(total=total, desc=f"epoch {epoch + 1}/{epochs}", leave=True)
+                bar = tqdm(
+                    total=total, desc=f"epoch {epoch + 1}/{epochs}", leave=True, mininterval=2.0
+                )
             loss_sum, n = 0.0, 0
             metric_sums = [0.0] * len(named)
             last_refresh = start

@@ -37,7 +37,8 @@ def toc_files() -> list[Path]:
 
 PAGES = toc_files()
 NOTEBOOKS = [p for p in PAGES if p.suffix == ".ipynb"]
-CHAPTERS = [p for p in PAGES if "foundations" in p.parts]
+PARTS = ("foundations", "mlp")  # folders of book/ whose pages are chapters
+CHAPTERS = [p for p in PAGES if p.parent.name in PARTS]
 
 
 def page_text(path: Path) -> str:
@@ -168,7 +169,7 @@ def site(tmp_path_factory) -> Path:
     return out / "_build" / "html"
 
 
-def test_site_home_page_lists_every_part_one_chapter(site):
+def test_site_home_page_lists_every_chapter(site):
     redirect = re.search(r'url=([^"]+)"', (site / "index.html").read_text())
     assert redirect, "index.html does not lead to the home page"
     home = site / redirect.group(1)

@@ -124,6 +124,8 @@ def test_initialisers_have_the_stated_spread():
     assert w.dtype == np.float32
     with pytest.raises(ValueError, match="nonlinearity"):
         nn.init.calculate_gain("swish")
+    with pytest.raises(ValueError, match="fan_in"):
+        nn.init.kaiming_normal_(w, mode="fanin")
 
 
 def test_batchnorm_needs_a_batch_and_the_right_width():

@@ -26,6 +26,12 @@ __all__ = [
 ]
 
 
+def _fan(t: Tensor, mode: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    return _fans(t)[0 if mode == "fan_in" else 1]
+
+
 def _fans(t: Tensor) -> tuple[int, int]:
     if t.ndim < 2:
         raise ValueError(
@@ -88,7 +94,7 @@ def xavier_normal_(t: Tensor, gain: float = 1.0) -> Tensor:
 def kaiming_uniform_(
     t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
 ) -> Tensor:
-    fan = _fans(t)[0 if mode == "fan_in" else 1]
+    fan = _fan(t, mode)
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
     return uniform_(t, -bound, bound)
 
@@ -96,5 +102,5 @@ def kaiming_uniform_(
 def kaiming_normal_(
     t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
 ) -> Tensor:
-    fan = _fans(t)[0 if mode == "fan_in" else 1]
+    fan = _fan(t, mode)
     return normal_(t, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))

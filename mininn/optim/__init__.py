@@ -113,7 +113,7 @@ class SGD(Optimizer):
                 buf = d.copy()
             else:
                 buf *= mu
-                buf += (1 - group["dampening"]) * d
+                buf += d if group["dampening"] == 0 else (1 - group["dampening"]) * d
             state["momentum_buffer"] = buf
             d = d + mu * buf if group["nesterov"] else buf
         p.data -= group["lr"] * d
