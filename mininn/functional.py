@@ -28,12 +28,13 @@ __all__ = [
     "sum", "mean", "max", "reshape", "transpose", "permute", "getitem",
     "softmax", "log_softmax", "logsumexp", "concatenate", "stack",
     "linear", "dropout", "batch_norm",
+    "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
     "mse_loss", "l1_loss", "huber_loss", "cross_entropy", "binary_cross_entropy_with_logits",
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "PowConstant", "MatMul",
     "Exp", "Log", "Abs", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "GELU",
     "Sum", "Mean", "Max", "Reshape", "Permute", "GetItem",
     "Softmax", "LogSoftmax", "LogSumExp", "Concatenate", "Stack",
-    "Affine", "Dropout", "BatchNorm",
+    "Affine", "Dropout", "BatchNorm", "Conv2d", "MaxPool2d", "AvgPool2d",
     "MSE", "L1", "Huber", "CrossEntropy", "BCEWithLogits",
 ]  # fmt: skip
 
@@ -898,6 +899,203 @@ def batch_norm(
         axes=axes,
         batch_stats=bool(training),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Convolution and pooling (kernels in mininn.kernels.conv and mininn.kernels.pool)
+# ---------------------------------------------------------------------------------------------
+
+
+def _pair_arg(value: Any, name: str, where: str, minimum: int) -> tuple[int, int]:
+    """An int or a pair of ints, each at least `minimum`, as a pair; a clear error otherwise."""
+    pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, numbers.Integral) for v in pair):
+        raise TypeError(f"{where}: {name} must be an int or a pair of ints, got {value!r}")
+    if builtins.min(pair) < minimum:
+        raise ValueError(f"{where}: {name} must be at least {minimum}, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _image_batch(x: Tensor, where: str) -> None:
+    if x.ndim != 4:
+        raise ValueError(f"{where} expects a batch of images of shape (N, C, H, W), got {x.shape}")
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{where} expects float32 or float64 input, got {x.dtype}")
+
+
+class Conv2d(Function):
+    """2-D convolution (cross-correlation) of x (N, C, H, W) with w (O, C, KH, KW): im2col + @.
+
+    Forward: cols = im2col(x) of shape (C*KH*KW, N*OH*OW); out = W @ cols (+ b), reordered
+    to (N, O, OH, OW). Backward: dW = dout @ cols^T, dx = col2im(W^T @ dout), db = the sum
+    of dout over N, OH and OW (dout flattened to (O, N*OH*OW)).
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, *bias, stride, padding, dilation):
+        from mininn.kernels.conv import conv_output_size, im2col
+
+        n, c, h, wd = x.shape
+        o, _, kh, kw = w.shape
+        oh = conv_output_size(h, kh, stride[0], padding[0], dilation[0])
+        ow = conv_output_size(wd, kw, stride[1], padding[1], dilation[1])
+        cols = im2col(np.ascontiguousarray(x), kh, kw, *stride, *padding, *dilation, oh, ow)
+        w2 = w.reshape(o, -1)
+        out = (w2 @ cols).reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+        out = np.ascontiguousarray(out)
+        if bias:
+            out += bias[0].reshape(1, o, 1, 1)
+        ctx.save_for_backward(cols, w2)
+        ctx.geometry = (x.shape, w.shape, stride, padding, dilation, oh, ow)
+        ctx.has_bias = bool(bias)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        from mininn.kernels.conv import col2im
+
+        cols, w2 = ctx.saved_tensors
+        (n, c, h, wd), wshape, stride, padding, dilation, oh, ow = ctx.geometry
+        g = np.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(wshape[0], -1)  # (O, N*P)
+        grad_x = grad_w = None
+        if ctx.needs_input_grad[0]:
+            dcols = w2.T @ g  # (C*KH*KW, N*P)
+            grad_x = col2im(dcols, n, c, h, wd, *wshape[2:], *stride, *padding, *dilation, oh, ow)
+        if ctx.needs_input_grad[1]:
+            grad_w = (g @ cols.T).reshape(wshape)
+        if ctx.has_bias:
+            return grad_x, grad_w, g.sum(axis=1)
+        return grad_x, grad_w
+
+
+def conv2d(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+) -> Tensor:
+    """2-D convolution as in PyTorch: x (N, C, H, W), weight (O, C, KH, KW), bias (O,).
+
+    Returns (N, O, OH, OW) with OH = floor((H + 2 padding - dilation (KH - 1) - 1) / stride) + 1.
+    """
+    from mininn.kernels.conv import conv_output_size
+
+    x, weight = _tensor(x), _tensor(weight)
+    _image_batch(x, "conv2d")
+    stride = _pair_arg(stride, "stride", "conv2d", 1)
+    padding = _pair_arg(padding, "padding", "conv2d", 0)
+    dilation = _pair_arg(dilation, "dilation", "conv2d", 1)
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: weight must have shape (O, C, KH, KW), got {weight.shape}")
+    if weight.shape[1] != x.shape[1]:
+        raise ValueError(
+            f"conv2d: input of shape {x.shape} has {x.shape[1]} channels, but the weight of "
+            f"shape {weight.shape} expects {weight.shape[1]}"
+        )
+    if weight.dtype != x.dtype:
+        raise TypeError(f"conv2d: input is {x.dtype} but weight is {weight.dtype}")
+    oh = conv_output_size(x.shape[2], weight.shape[2], stride[0], padding[0], dilation[0])
+    ow = conv_output_size(x.shape[3], weight.shape[3], stride[1], padding[1], dilation[1])
+    if oh < 1 or ow < 1:
+        raise ValueError(
+            f"conv2d: a {weight.shape[2]}x{weight.shape[3]} kernel with padding {padding} and "
+            f"dilation {dilation} does not fit in a {x.shape[2]}x{x.shape[3]} input"
+        )
+    if bias is None:
+        return Conv2d.apply(x, weight, stride=stride, padding=padding, dilation=dilation)
+    bias = _tensor(bias)
+    if bias.shape != (weight.shape[0],):
+        raise ValueError(f"conv2d: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    return Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
+
+
+def _pool_args(x, kernel_size, stride, padding, where):
+    x = _tensor(x)
+    _image_batch(x, where)
+    kernel = _pair_arg(kernel_size, "kernel_size", where, 1)
+    stride = kernel if stride is None else _pair_arg(stride, "stride", where, 1)
+    padding = _pair_arg(padding, "padding", where, 0)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise ValueError(
+            f"{where}: padding {padding} must be at most half the kernel size {kernel}"
+        )
+    oh = (x.shape[2] + 2 * padding[0] - kernel[0]) // stride[0] + 1
+    ow = (x.shape[3] + 2 * padding[1] - kernel[1]) // stride[1] + 1
+    if oh < 1 or ow < 1:
+        raise ValueError(f"{where}: a {kernel} window does not fit in input of shape {x.shape}")
+    return x, kernel, stride, padding, oh, ow
+
+
+class MaxPool2d(Function):
+    """Max over each window; backward sends each window's gradient to its first maximum."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, oh, ow):
+        from mininn.kernels.pool import max_pool2d_forward
+
+        x = np.ascontiguousarray(x)
+        out, ctx.argmax = max_pool2d_forward(x, *kernel, *stride, *padding, oh, ow)
+        ctx.size = x.shape[2:]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        from mininn.kernels.pool import max_pool2d_backward
+
+        return (max_pool2d_backward(np.ascontiguousarray(grad), ctx.argmax, *ctx.size),)
+
+
+class AvgPool2d(Function):
+    """Mean over each window (padding counted as zeros); backward spreads the gradient evenly."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, oh, ow):
+        from mininn.kernels.pool import avg_pool2d_forward
+
+        ctx.args = (kernel, stride, padding, x.shape[2:])
+        return avg_pool2d_forward(np.ascontiguousarray(x), *kernel, *stride, *padding, oh, ow)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from mininn.kernels.pool import avg_pool2d_backward
+
+        kernel, stride, padding, size = ctx.args
+        g = np.ascontiguousarray(grad)
+        return (avg_pool2d_backward(g, *kernel, *stride, *padding, *size),)
+
+
+def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Max pooling as in PyTorch (stride defaults to kernel_size; padding never wins)."""
+    x, kernel, stride, padding, oh, ow = _pool_args(x, kernel_size, stride, padding, "max_pool2d")
+    return MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding, oh=oh, ow=ow)
+
+
+def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Average pooling as in PyTorch (zero padding included in the mean)."""
+    x, kernel, stride, padding, oh, ow = _pool_args(x, kernel_size, stride, padding, "avg_pool2d")
+    return AvgPool2d.apply(x, kernel=kernel, stride=stride, padding=padding, oh=oh, ow=ow)
+
+
+def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:
+    """Average pooling to a fixed output size; 1 gives global average pooling.
+
+    Supported when the input's height and width are multiples of the output size (then the
+    windows are equal and do not overlap, as in PyTorch).
+    """
+    x = _tensor(x)
+    _image_batch(x, "adaptive_avg_pool2d")
+    out = _pair_arg(output_size, "output_size", "adaptive_avg_pool2d", 1)
+    h, w = x.shape[2:]
+    if h % out[0] or w % out[1]:
+        raise ValueError(
+            f"adaptive_avg_pool2d: input size {h}x{w} is not a multiple of output size "
+            f"{out[0]}x{out[1]} (mininn supports equal windows only)"
+        )
+    if out == (1, 1):
+        return mean(x, axis=(2, 3), keepdims=True)
+    return avg_pool2d(x, (h // out[0], w // out[1]))
 
 
 # Losses live in mininn.losses (one fused Function each) and are part of this namespace.

@@ -305,6 +305,56 @@ def test_cross_entropy(reduction, smoothing):
     gradcheck(lambda z: F.cross_entropy(z, t, reduction, smoothing), rand((5, 3), 0, -3, 3))
 
 
+# -- convolution and pooling ------------------------------------------------------------------
+
+
+@covers("Conv2d")
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "stride", "padding", "dilation", "bias"),
+    [
+        ((2, 3, 7, 6), (4, 3, 3, 3), 1, 0, 1, True),
+        ((1, 2, 8, 9), (3, 2, 3, 2), (2, 1), (1, 2), 1, True),
+        ((2, 1, 9, 9), (2, 1, 3, 3), 2, 1, 2, False),
+        ((1, 3, 5, 5), (2, 3, 5, 5), 1, 2, 1, True),
+        ((3, 2, 4, 4), (1, 2, 1, 1), 1, 0, 1, True),
+    ],
+)
+def test_conv2d(x_shape, w_shape, stride, padding, dilation, bias):
+    x, w, b = rand(x_shape, 0), rand(w_shape, 1), rand((w_shape[0],), 2)
+
+    def f(x, w, *b):
+        return F.conv2d(x, w, *b, stride=stride, padding=padding, dilation=dilation)
+
+    gradcheck(f, x, w, *([b] if bias else []))
+
+
+@covers("MaxPool2d")
+@pytest.mark.parametrize(("kernel", "stride", "padding"), [(2, None, 0), (3, 2, 1), ((2, 3), 1, 0)])
+def test_max_pool2d(kernel, stride, padding):
+    gradcheck(lambda x: F.max_pool2d(x, kernel, stride, padding), distinct((2, 3, 7, 8), 0))
+
+
+@covers("AvgPool2d")
+@pytest.mark.parametrize(("kernel", "stride", "padding"), [(2, None, 0), (3, 2, 1), ((2, 3), 1, 0)])
+def test_avg_pool2d(kernel, stride, padding):
+    gradcheck(lambda x: F.avg_pool2d(x, kernel, stride, padding), rand((2, 3, 7, 8), 0))
+
+
+@pytest.mark.parametrize("size", [1, 2, (3, 2)])
+def test_adaptive_avg_pool2d(size):
+    gradcheck(lambda x: F.adaptive_avg_pool2d(x, size), rand((2, 3, 6, 4), 0))
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_on_images(training):
+    rm, rv = rand((3,), 7), rand((3,), 8, 0.5, 2.0)
+
+    def f(x, w, b):
+        return F.batch_norm(x, rm.copy(), rv.copy(), w, b, training=training) ** 2
+
+    gradcheck(f, rand((2, 3, 4, 5), 0), rand((3,), 1), rand((3,), 2))
+
+
 # -- composite expressions --------------------------------------------------------------------
 
 

@@ -29,6 +29,11 @@ __all__ = [
     "HuberLoss",
     "CrossEntropyLoss",
     "BCEWithLogitsLoss",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "AdaptiveAvgPool2d",
+    "BatchNorm2d",
 ]
 
 
@@ -151,6 +156,125 @@ class BatchNorm1d(Module):
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class BatchNorm2d(BatchNorm1d):
+    """Batch normalisation of images (N, C, H, W): statistics per channel over N, H and W."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim != 4 or x.shape[1] != self.num_features:
+            raise ValueError(
+                f"BatchNorm2d({self.num_features}) expects input of shape "
+                f"(N, {self.num_features}, H, W), got {x.shape}"
+            )
+        return F.batch_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            training=self.training,
+            momentum=self.momentum,
+            eps=self.eps,
+        )
+
+
+class Conv2d(Module):
+    """2-D convolution with weight (out_channels, in_channels, kh, kw), as in PyTorch.
+
+    Input (N, in_channels, H, W), output (N, out_channels, OH, OW) with
+    OH = floor((H + 2 padding - dilation (kh - 1) - 1) / stride) + 1. Initialised as PyTorch
+    does: weight and bias uniform in +-1/sqrt(in_channels * kh * kw).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        bias: bool = True,
+        dtype: Any = np.float32,
+    ):
+        super().__init__()
+        if in_channels <= 0 or out_channels <= 0:
+            raise ValueError(
+                f"Conv2d needs positive channel counts, got ({in_channels}, {out_channels})"
+            )
+        where = "Conv2d"
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = F._pair_arg(kernel_size, "kernel_size", where, 1)
+        self.stride = F._pair_arg(stride, "stride", where, 1)
+        self.padding = F._pair_arg(padding, "padding", where, 0)
+        self.dilation = F._pair_arg(dilation, "dilation", where, 1)
+        shape = (out_channels, in_channels, *self.kernel_size)
+        bound = 1.0 / math.sqrt(in_channels * self.kernel_size[0] * self.kernel_size[1])
+        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        init.uniform_(self.weight, -bound, bound)
+        if bias:
+            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
+            init.uniform_(self.bias, -bound, bound)
+        else:
+            self.bias = None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
+        if self.stride != (1, 1):
+            s += f", stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        return s + ("" if self.bias is not None else ", bias=False")
+
+
+class MaxPool2d(Module):
+    """Max pooling over kernel_size windows (stride defaults to kernel_size)."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0):
+        super().__init__()
+        where = type(self).__name__
+        kernel = F._pair_arg(kernel_size, "kernel_size", where, 1)
+        F._pair_arg(kernel_size if stride is None else stride, "stride", where, 1)
+        pad = F._pair_arg(padding, "padding", where, 0)
+        if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
+            raise ValueError(f"{where}: padding {padding} must be at most half the kernel size")
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(MaxPool2d):
+    """Average pooling over kernel_size windows (stride defaults to kernel_size)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size; AdaptiveAvgPool2d(1) is global average pooling."""
+
+    def __init__(self, output_size: Any):
+        super().__init__()
+        F._pair_arg(output_size, "output_size", "AdaptiveAvgPool2d", 1)
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
 
 
 class Flatten(Module):
