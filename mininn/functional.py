@@ -908,7 +908,13 @@ def batch_norm(
 
 def _pair_arg(value: Any, name: str, where: str, minimum: int) -> tuple[int, int]:
     """An int or a pair of ints, each at least `minimum`, as a pair; a clear error otherwise."""
-    pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
+    if isinstance(value, numbers.Integral):
+        pair = (value, value)
+    else:
+        try:
+            pair = tuple(value)
+        except TypeError:
+            pair = ()
     if len(pair) != 2 or not all(isinstance(v, numbers.Integral) for v in pair):
         raise TypeError(f"{where}: {name} must be an int or a pair of ints, got {value!r}")
     if builtins.min(pair) < minimum:
