@@ -6,6 +6,12 @@ the same initial weights, batch order, optimiser and thread count. It reports th
 seconds per epoch over at least five epochs, the ratio mininn / PyTorch, and the test
 accuracy both reach. It prints the machine facts that change such numbers (BLAS library and
 threads, OPENBLAS_CORETYPE).
+
+`mininn bench cnn` times (1) one convolution's forward and backward on the two layer shapes
+of the CNN chapters, for mininn, PyTorch and a plain NumPy im2col reference, in milliseconds
+and GFLOP/s; (2) LeNet-5 epochs on Fashion-MNIST (batch 128, Adam) for mininn and PyTorch
+from the same weights and batches; (3) Numba's start-up: a new process that imports mininn
+and runs its first LeNet training step, with a warm cache and with an empty one.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["bench_mlp", "main_bench"]
+__all__ = ["bench_mlp", "bench_cnn", "main_bench"]
 
 
 def _blas_info() -> dict[str, Any]:
@@ -169,6 +175,283 @@ def bench_mlp(
     return result
 
 
+# ---------------------------------------------------------------------------------------------
+# CNN
+# ---------------------------------------------------------------------------------------------
+
+CONV_SHAPES = [((128, 1, 28, 28), 32), ((128, 32, 14, 14), 64)]  # 3x3 kernels, padding 1
+
+
+def _median_ms(fn, repeats: int) -> float:
+    fn()  # warm-up (and compilation)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3
+
+
+def _numpy_conv_step(x, w, b, g):
+    """Forward and backward of a 3x3, padding-1 convolution with the NumPy references only."""
+    from mininn.kernels.conv import col2im_reference, im2col_reference
+
+    n, c, h, wd = x.shape
+    o = w.shape[0]
+    cols = im2col_reference(x, (3, 3), (1, 1), (1, 1))
+    w2 = w.reshape(o, -1)
+    out = (w2 @ cols).reshape(o, n, h, wd).transpose(1, 0, 2, 3) + b.reshape(1, o, 1, 1)
+    g2 = g.transpose(1, 0, 2, 3).reshape(o, -1)
+    grad_w = g2 @ cols.T
+    grad_x = col2im_reference(w2.T @ g2, x.shape, (3, 3), (1, 1), (1, 1))
+    return out, grad_x, grad_w, g2.sum(axis=1)
+
+
+def _conv_row(shape, out_ch: int, repeats: int, threads: int, with_torch: bool) -> dict:
+    import mininn.functional as F
+    from mininn import Tensor
+
+    rng = np.random.default_rng(0)
+    n, c, h, w = shape
+    x = rng.standard_normal(shape).astype(np.float32)
+    wt = (rng.standard_normal((out_ch, c, 3, 3)) * 0.1).astype(np.float32)
+    b = np.zeros(out_ch, np.float32)
+    g = rng.standard_normal((n, out_ch, h, w)).astype(np.float32)
+    # forward + backward with the input gradient: three products of 2 N O H W C 9 flops
+    gflop = 3 * 2 * n * out_ch * h * w * c * 9 / 1e9
+
+    def ours():
+        xm, wm = Tensor(x, requires_grad=True), Tensor(wt, requires_grad=True)
+        F.conv2d(xm, wm, Tensor(b, requires_grad=True), padding=1).backward(g)
+
+    row = {"shape": f"{shape} -> {out_ch}, 3x3, padding 1", "gflop": gflop}
+    row["mininn_ms"] = _median_ms(ours, repeats)
+    row["numpy_im2col_ms"] = _median_ms(lambda: _numpy_conv_step(x, wt, b, g), repeats)
+    if with_torch:
+        import torch
+
+        torch.set_num_threads(threads)
+        tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, wt, b))
+        tg = torch.tensor(g)
+
+        def theirs():
+            tx.grad = tw.grad = tb.grad = None
+            torch.nn.functional.conv2d(tx, tw, tb, padding=1).backward(tg)
+
+        row["torch_ms"] = _median_ms(theirs, repeats)
+        row["ratio_mininn_over_torch"] = row["mininn_ms"] / row["torch_ms"]
+    return row
+
+
+def _conv_bench(repeats: int, threads: int, with_torch: bool) -> list[dict]:
+    return [_conv_row(s, o, repeats, threads, with_torch) for s, o in CONV_SHAPES]
+
+
+def _lenet(m):
+    """LeNet-5 with ReLU and max pooling, in mininn.nn or torch.nn (same names)."""
+    return m.Sequential(
+        m.Conv2d(1, 6, 5, padding=2), m.ReLU(), m.MaxPool2d(2),
+        m.Conv2d(6, 16, 5), m.ReLU(), m.MaxPool2d(2), m.Flatten(),
+        m.Linear(400, 120), m.ReLU(), m.Linear(120, 84), m.ReLU(), m.Linear(84, 10),
+    )  # fmt: skip
+
+
+def _lenet_epochs_mininn(x_tr, y_tr, x_te, y_te, weights, orders, batch, lr):
+    import mininn
+    import mininn.functional as F
+    from mininn import nn, optim
+
+    model = _lenet(nn)
+    model.load_state_dict(weights)
+    opt = optim.Adam(model.parameters(), lr=lr)
+    times = []
+    for order in orders:
+        t0 = time.perf_counter()
+        model.train()
+        for start in range(0, len(order), batch):
+            idx = order[start : start + batch]
+            opt.zero_grad()
+            F.cross_entropy(model(mininn.Tensor(x_tr[idx])), y_tr[idx]).backward()
+            opt.step()
+        times.append(time.perf_counter() - t0)
+    model.eval()
+    with mininn.no_grad():
+        pred = np.concatenate(
+            [
+                model(mininn.Tensor(x_te[i : i + 1000])).data.argmax(1)
+                for i in range(0, len(x_te), 1000)
+            ]  # noqa: E501
+        )
+    return times, float((pred == y_te).mean())
+
+
+def _lenet_epochs_torch(x_tr, y_tr, x_te, y_te, weights, orders, batch, lr, threads):
+    import torch
+
+    torch.set_num_threads(threads)
+    model = _lenet(torch.nn)
+    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    xt, yt = torch.from_numpy(x_tr), torch.from_numpy(y_tr)
+    times = []
+    for order in orders:
+        o = torch.from_numpy(order)
+        t0 = time.perf_counter()
+        model.train()
+        for start in range(0, len(order), batch):
+            idx = o[start : start + batch]
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(xt[idx]), yt[idx]).backward()
+            opt.step()
+        times.append(time.perf_counter() - t0)
+    model.eval()
+    with torch.no_grad():
+        pred = model(torch.from_numpy(x_te)).argmax(dim=1).numpy()
+    return times, float((pred == y_te).mean())
+
+
+_STARTUP = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+import mininn, mininn.functional as F
+from mininn import nn, optim
+from mininn.benchmarks import _lenet
+mininn.manual_seed(0)
+model = _lenet(nn)
+opt = optim.Adam(model.parameters(), lr=1e-3)
+x = np.random.default_rng(0).standard_normal((128, 1, 28, 28)).astype(np.float32)
+F.cross_entropy(model(mininn.Tensor(x)), np.arange(128) % 10).backward()
+opt.step()
+print(time.perf_counter() - t0)
+"""
+
+
+def _startup_seconds(cache_dir: str | None) -> float:
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = cache_dir
+    out = subprocess.run(
+        [sys.executable, "-c", _STARTUP], env=env, capture_output=True, text=True, check=True
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def bench_cnn(
+    epochs: int = 3,
+    batch: int = 128,
+    lr: float = 1e-3,
+    root: str | None = None,
+    seed: int = 0,
+    torch_reference: bool = True,
+    repeats: int = 20,
+) -> dict:
+    """Convolution timings, LeNet-5 epochs and Numba start-up; return the figures as a dict."""
+    import tempfile
+
+    import mininn
+    from mininn import nn
+    from mininn.datasets import FashionMNIST
+
+    if epochs < 3:
+        raise ValueError("the benchmark reports a median over at least 3 epochs")
+    info = _blas_info()
+    with_torch = False
+    result: dict[str, Any] = {
+        "model": "LeNet-5 (6@5x5 pad 2, max pool, 16@5x5, max pool, 120, 84, 10), float32",
+        "optimizer": f"Adam(lr={lr})",
+        "epochs": epochs,
+        "machine": {"python": platform.python_version(), "numpy": np.__version__, **info},
+    }
+    if torch_reference:
+        try:
+            import torch
+        except ImportError:
+            result["torch"] = "not installed (pip install torch==2.13.0 to compare)"
+        else:
+            with_torch = True
+            result["torch"] = {"version": torch.__version__, "threads": info["threads"]}
+    # 3. start-up first, in fresh processes, before this one loads anything heavy
+    with tempfile.TemporaryDirectory() as empty:
+        cold = _startup_seconds(empty)  # compiles every kernel the first step needs
+        warm_same = _startup_seconds(empty)  # the same cache, now filled
+    result["startup"] = {
+        "empty_cache_s": cold,
+        "warm_cache_s": min(warm_same, _startup_seconds(None)),
+    }
+    # 1. one convolution
+    result["conv"] = _conv_bench(repeats, info["threads"], with_torch)
+    # 2. LeNet epochs
+    train, test = FashionMNIST(root=root, train=True), FashionMNIST(root=root, train=False)
+    mean, std = 0.2860, 0.3530
+
+    def prep(d):
+        return ((d.data / 255.0 - mean) / std).astype(np.float32).reshape(-1, 1, 28, 28)
+
+    x_tr, x_te = prep(train), prep(test)
+    y_tr, y_te = train.targets.astype(np.int64), test.targets.astype(np.int64)
+    result["data"] = f"Fashion-MNIST, {len(y_tr)} training images, batch {batch}"
+    mininn.manual_seed(seed)
+    weights = _lenet(nn).state_dict()
+    rng = np.random.default_rng(seed)
+    orders = [rng.permutation(len(y_tr)) for _ in range(epochs)]
+    times, acc = _lenet_epochs_mininn(x_tr, y_tr, x_te, y_te, weights, orders, batch, lr)
+    result["mininn"] = {"epoch_seconds": times, "median": statistics.median(times),
+                        "test_accuracy": acc}  # fmt: skip
+    if with_torch:
+        t_times, t_acc = _lenet_epochs_torch(
+            x_tr, y_tr, x_te, y_te, weights, orders, batch, lr, info["threads"]
+        )
+        result["torch"].update(
+            {
+                "epoch_seconds": t_times,
+                "median": statistics.median(t_times),
+                "test_accuracy": t_acc,
+            }  # fmt: skip
+        )
+        result["ratio_mininn_over_torch"] = result["mininn"]["median"] / result["torch"]["median"]
+    return result
+
+
+def _print_cnn(result: dict) -> None:
+    m = result["machine"]
+    print(
+        f"machine: {m['cpu_count']} CPUs, BLAS threads {m['threads']}, "
+        f"OPENBLAS_CORETYPE={m['OPENBLAS_CORETYPE']}, numpy {m['numpy']}"
+    )
+    print("\nconv2d forward + backward (median ms, GFLOP/s)")
+    head = f"{'layer':<40}{'mininn':>16}{'numpy im2col':>16}"
+    with_torch = "torch_ms" in result["conv"][0]
+    print(head + (f"{'torch':>16}{'mininn/torch':>14}" if with_torch else ""))
+    for r in result["conv"]:
+        line = f"{r['shape']:<40}"
+        for key in ("mininn_ms", "numpy_im2col_ms") + (("torch_ms",) if with_torch else ()):
+            line += f"{r[key]:>8.2f} {r['gflop'] / r[key] * 1e3:>5.1f}  "
+        if with_torch:
+            line += f"{r['ratio_mininn_over_torch']:>10.2f}"
+        print(line)
+    print(f"\n{result['model']}; {result['data']}; {result['optimizer']}")
+    rows = [("mininn", result["mininn"])]
+    if isinstance(result.get("torch"), dict) and "median" in result["torch"]:
+        rows.append((f"torch {result['torch']['version']}", result["torch"]))
+    print(f"{'library':<22}{'median s/epoch':>16}{'test accuracy':>16}   epochs (s)")
+    for name, r in rows:
+        per = " ".join(f"{t:.2f}" for t in r["epoch_seconds"])
+        print(f"{name:<22}{r['median']:>16.3f}{r['test_accuracy']:>16.4f}   {per}")
+    if "ratio_mininn_over_torch" in result:
+        print(f"ratio mininn / torch (median epoch time): {result['ratio_mininn_over_torch']:.3f}")
+    elif isinstance(result.get("torch"), str):
+        print(f"torch: {result['torch']}")
+    s = result["startup"]
+    print(
+        f"\nnew process, import + first LeNet training step: {s['warm_cache_s']:.2f} s with a "
+        f"warm Numba cache, {s['empty_cache_s']:.2f} s with an empty one (compiling)"
+    )
+
+
 def _print(result: dict) -> None:
     m = result["machine"]
     print(f"{result['model']}; {result['data']}; {result['optimizer']}; {result['epochs']} epochs")
@@ -194,14 +477,22 @@ def _print(result: dict) -> None:
 
 def main_bench(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mininn bench", description=__doc__.splitlines()[0])
-    parser.add_argument("name", choices=["mlp"], help="which benchmark")
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("name", choices=["mlp", "cnn"], help="which benchmark")
+    parser.add_argument("--epochs", type=int, help="epochs to time (mlp: 5, cnn: 3 by default)")
     parser.add_argument("--root", help="folder with the Fashion-MNIST files")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch reference")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     args = parser.parse_args(argv)
-    result = bench_mlp(epochs=args.epochs, root=args.root, torch_reference=not args.no_torch)
-    _print(result)
+    if args.name == "mlp":
+        result = bench_mlp(
+            epochs=args.epochs or 5, root=args.root, torch_reference=not args.no_torch
+        )
+        _print(result)
+    else:
+        result = bench_cnn(
+            epochs=args.epochs or 3, root=args.root, torch_reference=not args.no_torch
+        )
+        _print_cnn(result)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)

@@ -45,7 +45,7 @@ def _data(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from mininn.benchmarks import main_bench
 
-    argv = [args.name, "--epochs", str(args.epochs)]
+    argv = [args.name] + (["--epochs", str(args.epochs)] if args.epochs else [])
     argv += ["--root", args.root] if args.root else []
     argv += ["--no-torch"] if args.no_torch else []
     argv += ["--json", args.json] if args.json else []
@@ -107,10 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
         "bench",
         help="run a benchmark (mininn against PyTorch in the same run)",
         description="Median seconds per epoch of mininn and, when installed, PyTorch (same "
-        "weights, batches and threads), their ratio, and the test accuracy both reach.",
+        "weights, batches and threads), their ratio, and the test accuracy both reach; for "
+        "cnn also single-convolution timings and Numba's start-up time.",
     )
-    b.add_argument("name", choices=["mlp"], help="which benchmark")
-    b.add_argument("--epochs", type=int, default=5, help="epochs to time (at least 5)")
+    b.add_argument("name", choices=["mlp", "cnn"], help="which benchmark")
+    b.add_argument("--epochs", type=int, help="epochs to time (mlp: at least 5, cnn: 3)")
     b.add_argument("--root", help="folder with the data set's files")
     b.add_argument("--no-torch", action="store_true", help="skip the PyTorch reference")
     b.add_argument("--json", metavar="PATH", help="also write the results as JSON")

@@ -297,3 +297,17 @@ def test_lenet_forward_backward_matches_pytorch():
         )  # fmt: skip
 
     _compare(lenet(nn), lenet(T), (8, 1, 28, 28))
+
+
+def test_the_benchmarks_numpy_reference_computes_the_same_convolution():
+    from mininn.benchmarks import _numpy_conv_step
+
+    rng = np.random.default_rng(7)
+    x, w, b = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((4, 3, 3, 3)), rng.random(4)
+    g = rng.standard_normal((2, 4, 6, 5))
+    out, gx, gw, gb = _numpy_conv_step(x, w, b, g)
+    xm, wm, bm = (Tensor(a, requires_grad=True) for a in (x, w, b))
+    y = F.conv2d(xm, wm, bm, padding=1)
+    y.backward(g)
+    for ours, ref in ((y.data, out), (xm.grad, gx), (wm.grad, gw.reshape(w.shape)), (bm.grad, gb)):
+        np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)

@@ -10,7 +10,9 @@ backgrounds give windows full of exact ties, and sending the gradient to every t
 position would multiply it.
 
 Contract: C-contiguous float32 or float64 arrays, shapes checked by the caller
-(`mininn.functional.max_pool2d`). The loops run in parallel over the N*C image planes.
+(`mininn.functional.max_pool2d`). The loops run over the N*C image planes, serially, for
+the reason given in `mininn.kernels.conv`: a parallel kernel that starts while BLAS threads
+still spin waits for a core.
 `max_pool2d_reference` and `avg_pool2d_reference` are the plain NumPy versions the book
 derives, used to test the kernels.
 """
