@@ -311,3 +311,18 @@ def test_the_benchmarks_numpy_reference_computes_the_same_convolution():
     y.backward(g)
     for ours, ref in ((y.data, out), (xm.grad, gx), (wm.grad, gw.reshape(w.shape)), (bm.grad, gb)):
         np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)
+
+
+def test_malloc_tuning_is_on_by_default_and_can_be_turned_off():
+    import subprocess
+    import sys
+
+    code = "import mininn; print(mininn.MALLOC_TUNED)"
+    on = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = {**__import__("os").environ, "MININN_MALLOC_TUNING": "0"}
+    off = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert off.stdout.strip() == "False"
+    if sys.platform.startswith("linux"):
+        assert on.stdout.strip() == "True"

@@ -40,6 +40,21 @@ def max_pool2d_forward(x, kh, kw, sh, sw, ph, pw, oh, ow):  # pragma: no cover -
     arg = np.empty((n_img, n_ch, oh, ow), dtype=np.int32)
     for p in range(n_img * n_ch):
         n, c = p // n_ch, p % n_ch
+        if ph == 0 and pw == 0:  # every window lies inside the image: no bounds checks
+            for y in range(oh):
+                for xo in range(ow):
+                    iy0, ix0 = y * sh, xo * sw
+                    best = x[n, c, iy0, ix0]
+                    where = iy0 * width + ix0
+                    for i in range(kh):
+                        for j in range(kw):
+                            v = x[n, c, iy0 + i, ix0 + j]
+                            if v > best:
+                                best = v
+                                where = (iy0 + i) * width + ix0 + j
+                    out[n, c, y, xo] = best
+                    arg[n, c, y, xo] = where
+            continue
         for y in range(oh):
             for xo in range(ow):
                 best = -np.inf
