@@ -37,7 +37,7 @@ def toc_files() -> list[Path]:
 
 PAGES = toc_files()
 NOTEBOOKS = [p for p in PAGES if p.suffix == ".ipynb"]
-PARTS = ("foundations", "mlp")  # folders of book/ whose pages are chapters
+PARTS = ("foundations", "mlp", "cnn")  # folders of book/ whose pages are chapters
 CHAPTERS = [p for p in PAGES if p.parent.name in PARTS]
 
 

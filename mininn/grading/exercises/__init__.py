@@ -11,11 +11,14 @@ from mininn.grading.exercises import (
     autodiff,
     calculus,
     classifier,
+    convolution,
     initialization,
+    lenet,
     linear_algebra,
     linear_regression,
     mlp,
     optimization,
+    pooling,
     probability,
     regularization,
     softmax_regression,
@@ -36,6 +39,9 @@ _MODULES = (
     optimization,
     regularization,
     classifier,
+    convolution,
+    pooling,
+    lenet,
 )
 
 EXERCISES: dict[str, Exercise] = {}
