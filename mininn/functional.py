@@ -929,6 +929,22 @@ def _image_batch(x: Tensor, where: str) -> None:
         raise TypeError(f"{where} expects float32 or float64 input, got {x.dtype}")
 
 
+def _weight_grad(g: np.ndarray, cols: np.ndarray, block: int = 2048) -> np.ndarray:
+    """g (O, M) @ cols.T (M, K), summed over blocks of M when the result is small.
+
+    OpenBLAS is slow on one product whose result is tiny and whose inner dimension is long
+    (LeNet's first layer: (6, 100352) @ (100352, 25)); the same sum over blocks of 2048
+    columns was measured 3-4x faster (2.1 against 0.6 ms), and no faster for larger results.
+    """
+    o, m = g.shape
+    if o * cols.shape[0] > 1024 or m <= 2 * block:
+        return g @ cols.T
+    out = g[:, :block] @ cols[:, :block].T
+    for start in range(block, m, block):
+        out += g[:, start : start + block] @ cols[:, start : start + block].T
+    return out
+
+
 class Conv2d(Function):
     """2-D convolution (cross-correlation) of x (N, C, H, W) with w (O, C, KH, KW): im2col + @.
 
@@ -968,7 +984,7 @@ class Conv2d(Function):
             dcols = w2.T @ g  # (C*KH*KW, N*P)
             grad_x = col2im(dcols, n, c, h, wd, *wshape[2:], *stride, *padding, *dilation, oh, ow)
         if ctx.needs_input_grad[1]:
-            grad_w = (g @ cols.T).reshape(wshape)
+            grad_w = _weight_grad(g, cols).reshape(wshape)
         if ctx.has_bias:
             return grad_x, grad_w, g.sum(axis=1)
         return grad_x, grad_w

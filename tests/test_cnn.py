@@ -326,3 +326,17 @@ def test_malloc_tuning_is_on_by_default_and_can_be_turned_off():
     assert off.stdout.strip() == "False"
     if sys.platform.startswith("linux"):
         assert on.stdout.strip() == "True"
+
+
+def test_weight_gradient_summed_over_blocks_matches_one_product():
+    """A long, thin weight gradient takes the blocked path; it must equal the plain product."""
+    rng = np.random.default_rng(8)
+    x, w = rng.standard_normal((9, 1, 28, 28)), rng.standard_normal((2, 1, 3, 3))
+    g = rng.standard_normal((9, 2, 28, 28))
+    wm = Tensor(w, requires_grad=True)
+    F.conv2d(x, wm, padding=1).backward(g)
+    cols = KC.im2col_reference(x, (3, 3), (1, 1), (1, 1))
+    assert cols.shape[1] > 2 * 2048 and 2 * cols.shape[0] <= 1024  # the blocked path
+    expect = (g.transpose(1, 0, 2, 3).reshape(2, -1) @ cols.T).reshape(w.shape)
+    np.testing.assert_allclose(wm.grad, expect, rtol=1e-10)
+    assert F._weight_grad(np.ones((2, 5000)), np.ones((3, 5000))).tolist() == [[5000.0] * 3] * 2
