@@ -248,3 +248,12 @@ def test_clip_grad_norm_scales_only_above_the_limit():
     np.testing.assert_allclose(p.grad, [3, 4])
     optim.clip_grad_norm_([p], 1.0)
     assert np.linalg.norm(p.grad) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_sequential_slice_is_a_sequential_sharing_the_layers():
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    head = model[:2]
+    assert isinstance(head, nn.Sequential) and len(head) == 2
+    assert head[0] is model[0] and model[-1] is model[2]
+    x = mininn.Tensor(np.ones((3, 4), np.float32))
+    np.testing.assert_array_equal(model[2:](head(x)).data, model(x).data)

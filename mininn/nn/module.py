@@ -213,8 +213,12 @@ class Sequential(Module):
             x = m(x)
         return x
 
-    def __getitem__(self, i: int) -> Module:
-        return list(self._modules.values())[i]
+    def __getitem__(self, i: int | slice) -> Module:
+        """One layer, or for a slice a new Sequential of those layers (shared, as in PyTorch)."""
+        layers = list(self._modules.values())
+        if isinstance(i, slice):
+            return Sequential(*layers[i])
+        return layers[i]
 
     def __len__(self) -> int:
         return len(self._modules)
