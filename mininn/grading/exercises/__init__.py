@@ -12,7 +12,9 @@ from mininn.grading.exercises import (
     calculus,
     classifier,
     convolution,
+    fast,
     initialization,
+    inside,
     lenet,
     linear_algebra,
     linear_regression,
@@ -42,6 +44,8 @@ _MODULES = (
     convolution,
     pooling,
     lenet,
+    fast,
+    inside,
 )
 
 EXERCISES: dict[str, Exercise] = {}
