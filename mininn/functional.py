@@ -955,7 +955,7 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, w, *bias, stride, padding, dilation):
-        from mininn.kernels.conv import conv_output_size, im2col
+        from mininn.kernels.conv import columns_to_images, conv_output_size, im2col
 
         n, c, h, wd = x.shape
         o, _, kh, kw = w.shape
@@ -963,10 +963,8 @@ class Conv2d(Function):
         ow = conv_output_size(wd, kw, stride[1], padding[1], dilation[1])
         cols = im2col(np.ascontiguousarray(x), kh, kw, *stride, *padding, *dilation, oh, ow)
         w2 = w.reshape(o, -1)
-        out = (w2 @ cols).reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
-        out = np.ascontiguousarray(out)
-        if bias:
-            out += bias[0].reshape(1, o, 1, 1)
+        b = bias[0] if bias else np.zeros(o, dtype=x.dtype)
+        out = columns_to_images(w2 @ cols, b, n, oh, ow)  # reorder and add bias in one pass
         ctx.save_for_backward(cols, w2)
         ctx.geometry = (x.shape, w.shape, stride, padding, dilation, oh, ow)
         ctx.has_bias = bool(bias)

@@ -37,6 +37,7 @@ from numba import njit
 
 __all__ = [
     "conv_output_size",
+    "columns_to_images",
     "im2col",
     "col2im",
     "im2col_reference",
@@ -103,6 +104,22 @@ def col2im(
                             if 0 <= ix < width:
                                 x[n, c, iy, ix] += cols[row, base + xo]
     return x
+
+
+@njit(cache=True)
+def columns_to_images(y, bias, n_img, oh, ow):  # pragma: no cover - compiled
+    """(O, N*OH*OW) product -> (N, O, OH, OW) images, adding bias (O,) in the same pass."""
+    n_out = y.shape[0]
+    p = oh * ow
+    out = np.empty((n_img, n_out, oh, ow), dtype=y.dtype)
+    flat = out.reshape(n_img, n_out, p)
+    for n in range(n_img):
+        for o in range(n_out):
+            b = bias[o]
+            base = n * p
+            for t in range(p):
+                flat[n, o, t] = y[o, base + t] + b
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

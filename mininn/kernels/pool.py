@@ -40,6 +40,23 @@ def max_pool2d_forward(x, kh, kw, sh, sw, ph, pw, oh, ow):  # pragma: no cover -
     arg = np.empty((n_img, n_ch, oh, ow), dtype=np.int32)
     for p in range(n_img * n_ch):
         n, c = p // n_ch, p % n_ch
+        if kh == 2 and kw == 2 and sh == 2 and sw == 2 and ph == 0 and pw == 0:
+            for y in range(oh):  # the common 2x2 case, unrolled (first maximum wins ties)
+                for xo in range(ow):
+                    iy, ix = 2 * y, 2 * xo
+                    best, where = x[n, c, iy, ix], iy * width + ix
+                    v = x[n, c, iy, ix + 1]
+                    if v > best:
+                        best, where = v, iy * width + ix + 1
+                    v = x[n, c, iy + 1, ix]
+                    if v > best:
+                        best, where = v, (iy + 1) * width + ix
+                    v = x[n, c, iy + 1, ix + 1]
+                    if v > best:
+                        best, where = v, (iy + 1) * width + ix + 1
+                    out[n, c, y, xo] = best
+                    arg[n, c, y, xo] = where
+            continue
         if ph == 0 and pw == 0:  # every window lies inside the image: no bounds checks
             for y in range(oh):
                 for xo in range(ow):
