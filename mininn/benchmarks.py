@@ -51,16 +51,38 @@ def _blas_info() -> dict[str, Any]:
     return info
 
 
-def _mininn_run(x_tr, y_tr, x_te, y_te, weights, orders, batch, lr, momentum):
+def _mlp(m):
+    """The 784-256-256-10 ReLU MLP, in mininn.nn or torch.nn (same names)."""
+    return m.Sequential(
+        m.Linear(784, 256), m.ReLU(), m.Linear(256, 256), m.ReLU(), m.Linear(256, 10)
+    )
+
+
+def _fashion(root, shape):
+    """Fashion-MNIST standardised with its training-pixel statistics, images in `shape`."""
+    from mininn.datasets import FashionMNIST
+
+    train, test = FashionMNIST(root=root, train=True), FashionMNIST(root=root, train=False)
+    mean, std = 0.2860, 0.3530  # Fashion-MNIST training-pixel statistics (checked below)
+    assert abs(float(train.data.mean()) / 255 - mean) < 1e-3
+
+    def prep(d):
+        return ((d.data / 255.0 - mean) / std).astype(np.float32).reshape(-1, *shape)
+
+    return (prep(train), train.targets.astype(np.int64), prep(test), test.targets.astype(np.int64))
+
+
+def _train_mininn(arch, weights, optimizer, data, orders, batch):
+    """Train `arch` (built with mininn.nn, started from `weights`) one epoch per order with
+    `optimizer` = (name, kwargs); return the epoch times and the test accuracy."""
     import mininn
     import mininn.functional as F
     from mininn import nn, optim
 
-    model = nn.Sequential(
-        nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)
-    )
+    x_tr, y_tr, x_te, y_te = data
+    model = arch(nn)
     model.load_state_dict(weights)
-    opt = optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    opt = getattr(optim, optimizer[0])(model.parameters(), **optimizer[1])
     times = []
     for order in orders:
         t0 = time.perf_counter()
@@ -68,29 +90,25 @@ def _mininn_run(x_tr, y_tr, x_te, y_te, weights, orders, batch, lr, momentum):
         for start in range(0, len(order), batch):
             idx = order[start : start + batch]
             opt.zero_grad()
-            loss = F.cross_entropy(model(mininn.Tensor(x_tr[idx])), y_tr[idx])
-            loss.backward()
+            F.cross_entropy(model(mininn.Tensor(x_tr[idx])), y_tr[idx]).backward()
             opt.step()
         times.append(time.perf_counter() - t0)
     model.eval()
     with mininn.no_grad():
-        pred = model(mininn.Tensor(x_te)).data.argmax(axis=1)
+        chunks = [model(mininn.Tensor(x_te[i : i + 1000])) for i in range(0, len(x_te), 1000)]
+    pred = np.concatenate([c.data.argmax(axis=1) for c in chunks])
     return times, float((pred == y_te).mean())
 
 
-def _torch_run(x_tr, y_tr, x_te, y_te, weights, orders, batch, lr, momentum, threads):
+def _train_torch(arch, weights, optimizer, data, orders, batch, threads):
+    """The same as `_train_mininn` with PyTorch, on `threads` threads."""
     import torch
 
+    x_tr, y_tr, x_te, y_te = data
     torch.set_num_threads(threads)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(784, 256),
-        torch.nn.ReLU(),
-        torch.nn.Linear(256, 256),
-        torch.nn.ReLU(),
-        torch.nn.Linear(256, 10),
-    )
+    model = arch(torch.nn)
     model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    opt = getattr(torch.optim, optimizer[0])(model.parameters(), **optimizer[1])
     xt, yt = torch.from_numpy(x_tr), torch.from_numpy(y_tr)
     times = []
     for order in orders:
@@ -100,14 +118,40 @@ def _torch_run(x_tr, y_tr, x_te, y_te, weights, orders, batch, lr, momentum, thr
         for start in range(0, len(order), batch):
             idx = o[start : start + batch]
             opt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(model(xt[idx]), yt[idx])
-            loss.backward()
+            torch.nn.functional.cross_entropy(model(xt[idx]), yt[idx]).backward()
             opt.step()
         times.append(time.perf_counter() - t0)
     model.eval()
     with torch.no_grad():
         pred = model(torch.from_numpy(x_te)).argmax(dim=1).numpy()
     return times, float((pred == y_te).mean())
+
+
+def _compare_epochs(result, arch, optimizer, data, batch, epochs, seed, torch_reference):
+    """Fill result["mininn"], result["torch"] and their ratio: same weights, same batches."""
+    import mininn
+    from mininn import nn
+
+    mininn.manual_seed(seed)
+    weights = arch(nn).state_dict()
+    rng = np.random.default_rng(seed)
+    orders = [rng.permutation(len(data[1])) for _ in range(epochs)]
+    times, acc = _train_mininn(arch, weights, optimizer, data, orders, batch)
+    result["mininn"] = {"epoch_seconds": times, "median": statistics.median(times),
+                        "test_accuracy": acc}  # fmt: skip
+    if not torch_reference:
+        return
+    try:
+        import torch
+    except ImportError:
+        result["torch"] = "not installed (pip install torch==2.13.0 to compare)"
+        return
+    threads = result["machine"]["threads"]
+    t_times, t_acc = _train_torch(arch, weights, optimizer, data, orders, batch, threads)
+    result["torch"] = {"version": torch.__version__, "threads": torch.get_num_threads(),
+                       "epoch_seconds": t_times, "median": statistics.median(t_times),
+                       "test_accuracy": t_acc}  # fmt: skip
+    result["ratio_mininn_over_torch"] = result["mininn"]["median"] / result["torch"]["median"]
 
 
 def bench_mlp(
@@ -120,58 +164,18 @@ def bench_mlp(
     torch_reference: bool = True,
 ) -> dict:
     """Time `epochs` epochs of the MLP in mininn and PyTorch; return the figures as a dict."""
-    import mininn
-    from mininn import nn
-    from mininn.datasets import FashionMNIST
-
     if epochs < 5:
         raise ValueError("the benchmark reports a median over at least 5 epochs")
-    train, test = FashionMNIST(root=root, train=True), FashionMNIST(root=root, train=False)
-    mean, std = 0.2860, 0.3530  # Fashion-MNIST training-pixel statistics (checked below)
-    x_tr = ((train.data.reshape(-1, 784) / 255.0 - mean) / std).astype(np.float32)
-    x_te = ((test.data.reshape(-1, 784) / 255.0 - mean) / std).astype(np.float32)
-    assert abs(float(train.data.mean()) / 255 - mean) < 1e-3
-    y_tr, y_te = train.targets.astype(np.int64), test.targets.astype(np.int64)
-    mininn.manual_seed(seed)
-    init = nn.Sequential(
-        nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)
-    )
-    weights = init.state_dict()
-    rng = np.random.default_rng(seed)
-    orders = [rng.permutation(len(y_tr)) for _ in range(epochs)]
-    info = _blas_info()
+    data = _fashion(root, (784,))
     result: dict[str, Any] = {
         "model": "784-256-256-10 ReLU MLP, float32",
-        "data": f"Fashion-MNIST, {len(y_tr)} training images, batch {batch}",
+        "data": f"Fashion-MNIST, {len(data[1])} training images, batch {batch}",
         "optimizer": f"SGD(lr={lr}, momentum={momentum})",
         "epochs": epochs,
-        "machine": {"python": platform.python_version(), "numpy": np.__version__, **info},
+        "machine": {"python": platform.python_version(), "numpy": np.__version__, **_blas_info()},
     }
-    times, acc = _mininn_run(x_tr, y_tr, x_te, y_te, weights, orders, batch, lr, momentum)
-    result["mininn"] = {
-        "epoch_seconds": times,
-        "median": statistics.median(times),
-        "test_accuracy": acc,
-    }
-    if torch_reference:
-        try:
-            import torch
-        except ImportError:
-            result["torch"] = "not installed (pip install torch==2.13.0 to compare)"
-        else:
-            t_times, t_acc = _torch_run(
-                x_tr, y_tr, x_te, y_te, weights, orders, batch, lr, momentum, info["threads"]
-            )
-            result["torch"] = {
-                "version": torch.__version__,
-                "threads": torch.get_num_threads(),
-                "epoch_seconds": t_times,
-                "median": statistics.median(t_times),
-                "test_accuracy": t_acc,
-            }
-            result["ratio_mininn_over_torch"] = (
-                result["mininn"]["median"] / result["torch"]["median"]
-            )
+    optimizer = ("SGD", dict(lr=lr, momentum=momentum))
+    _compare_epochs(result, _mlp, optimizer, data, batch, epochs, seed, torch_reference)
     return result
 
 
@@ -256,60 +260,6 @@ def _lenet(m):
     )  # fmt: skip
 
 
-def _lenet_epochs_mininn(x_tr, y_tr, x_te, y_te, weights, orders, batch, lr):
-    import mininn
-    import mininn.functional as F
-    from mininn import nn, optim
-
-    model = _lenet(nn)
-    model.load_state_dict(weights)
-    opt = optim.Adam(model.parameters(), lr=lr)
-    times = []
-    for order in orders:
-        t0 = time.perf_counter()
-        model.train()
-        for start in range(0, len(order), batch):
-            idx = order[start : start + batch]
-            opt.zero_grad()
-            F.cross_entropy(model(mininn.Tensor(x_tr[idx])), y_tr[idx]).backward()
-            opt.step()
-        times.append(time.perf_counter() - t0)
-    model.eval()
-    with mininn.no_grad():
-        pred = np.concatenate(
-            [
-                model(mininn.Tensor(x_te[i : i + 1000])).data.argmax(1)
-                for i in range(0, len(x_te), 1000)
-            ]  # noqa: E501
-        )
-    return times, float((pred == y_te).mean())
-
-
-def _lenet_epochs_torch(x_tr, y_tr, x_te, y_te, weights, orders, batch, lr, threads):
-    import torch
-
-    torch.set_num_threads(threads)
-    model = _lenet(torch.nn)
-    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    xt, yt = torch.from_numpy(x_tr), torch.from_numpy(y_tr)
-    times = []
-    for order in orders:
-        o = torch.from_numpy(order)
-        t0 = time.perf_counter()
-        model.train()
-        for start in range(0, len(order), batch):
-            idx = o[start : start + batch]
-            opt.zero_grad()
-            torch.nn.functional.cross_entropy(model(xt[idx]), yt[idx]).backward()
-            opt.step()
-        times.append(time.perf_counter() - t0)
-    model.eval()
-    with torch.no_grad():
-        pred = model(torch.from_numpy(x_te)).argmax(dim=1).numpy()
-    return times, float((pred == y_te).mean())
-
-
 _STARTUP = """
 import time
 t0 = time.perf_counter()
@@ -350,30 +300,21 @@ def bench_cnn(
     repeats: int = 20,
 ) -> dict:
     """Convolution timings, LeNet-5 epochs and Numba start-up; return the figures as a dict."""
+    import importlib.util
     import tempfile
-
-    import mininn
-    from mininn import nn
-    from mininn.datasets import FashionMNIST
 
     if epochs < 3:
         raise ValueError("the benchmark reports a median over at least 3 epochs")
     info = _blas_info()
-    with_torch = False
     result: dict[str, Any] = {
         "model": "LeNet-5 (6@5x5 pad 2, max pool, 16@5x5, max pool, 120, 84, 10), float32",
         "optimizer": f"Adam(lr={lr})",
         "epochs": epochs,
         "machine": {"python": platform.python_version(), "numpy": np.__version__, **info},
     }
-    if torch_reference:
-        try:
-            import torch
-        except ImportError:
-            result["torch"] = "not installed (pip install torch==2.13.0 to compare)"
-        else:
-            with_torch = True
-            result["torch"] = {"version": torch.__version__, "threads": info["threads"]}
+    with_torch = torch_reference and importlib.util.find_spec("torch") is not None
+    if torch_reference and not with_torch:
+        result["torch"] = "not installed (pip install torch==2.13.0 to compare)"
     # 3. start-up first, in fresh processes, before this one loads anything heavy
     with tempfile.TemporaryDirectory() as empty:
         cold = _startup_seconds(empty)  # compiles every kernel the first step needs
@@ -385,34 +326,9 @@ def bench_cnn(
     # 1. one convolution
     result["conv"] = _conv_bench(repeats, info["threads"], with_torch)
     # 2. LeNet epochs
-    train, test = FashionMNIST(root=root, train=True), FashionMNIST(root=root, train=False)
-    mean, std = 0.2860, 0.3530
-
-    def prep(d):
-        return ((d.data / 255.0 - mean) / std).astype(np.float32).reshape(-1, 1, 28, 28)
-
-    x_tr, x_te = prep(train), prep(test)
-    y_tr, y_te = train.targets.astype(np.int64), test.targets.astype(np.int64)
-    result["data"] = f"Fashion-MNIST, {len(y_tr)} training images, batch {batch}"
-    mininn.manual_seed(seed)
-    weights = _lenet(nn).state_dict()
-    rng = np.random.default_rng(seed)
-    orders = [rng.permutation(len(y_tr)) for _ in range(epochs)]
-    times, acc = _lenet_epochs_mininn(x_tr, y_tr, x_te, y_te, weights, orders, batch, lr)
-    result["mininn"] = {"epoch_seconds": times, "median": statistics.median(times),
-                        "test_accuracy": acc}  # fmt: skip
-    if with_torch:
-        t_times, t_acc = _lenet_epochs_torch(
-            x_tr, y_tr, x_te, y_te, weights, orders, batch, lr, info["threads"]
-        )
-        result["torch"].update(
-            {
-                "epoch_seconds": t_times,
-                "median": statistics.median(t_times),
-                "test_accuracy": t_acc,
-            }  # fmt: skip
-        )
-        result["ratio_mininn_over_torch"] = result["mininn"]["median"] / result["torch"]["median"]
+    data = _fashion(root, (1, 28, 28))
+    result["data"] = f"Fashion-MNIST, {len(data[1])} training images, batch {batch}"
+    _compare_epochs(result, _lenet, ("Adam", dict(lr=lr)), data, batch, epochs, seed, with_torch)
     return result
 
 

@@ -1031,9 +1031,8 @@ def conv2d(
     return Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
 
 
-def _pool_args(x, kernel_size, stride, padding, where):
-    x = _tensor(x)
-    _image_batch(x, where)
+def _pool_geometry(kernel_size, stride, padding, where):
+    """Kernel, stride (default: the kernel) and padding as checked pairs."""
     kernel = _pair_arg(kernel_size, "kernel_size", where, 1)
     stride = kernel if stride is None else _pair_arg(stride, "stride", where, 1)
     padding = _pair_arg(padding, "padding", where, 0)
@@ -1041,6 +1040,13 @@ def _pool_args(x, kernel_size, stride, padding, where):
         raise ValueError(
             f"{where}: padding {padding} must be at most half the kernel size {kernel}"
         )
+    return kernel, stride, padding
+
+
+def _pool_args(x, kernel_size, stride, padding, where):
+    x = _tensor(x)
+    _image_batch(x, where)
+    kernel, stride, padding = _pool_geometry(kernel_size, stride, padding, where)
     oh = (x.shape[2] + 2 * padding[0] - kernel[0]) // stride[0] + 1
     ow = (x.shape[3] + 2 * padding[1] - kernel[1]) // stride[1] + 1
     if oh < 1 or ow < 1:

@@ -137,12 +137,15 @@ class BatchNorm1d(Module):
         self.register_buffer("running_mean", np.zeros(num_features, np.float32))
         self.register_buffer("running_var", np.ones(num_features, np.float32))
 
-    def forward(self, x: Tensor) -> Tensor:
+    def _check_input(self, x: Tensor) -> None:
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             raise ValueError(
                 f"BatchNorm1d({self.num_features}) expects input of shape (N, "
                 f"{self.num_features}) or (N, {self.num_features}, L), got {x.shape}"
             )
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check_input(x)
         return F.batch_norm(
             x,
             self.running_mean,
@@ -161,22 +164,12 @@ class BatchNorm1d(Module):
 class BatchNorm2d(BatchNorm1d):
     """Batch normalisation of images (N, C, H, W): statistics per channel over N, H and W."""
 
-    def forward(self, x: Tensor) -> Tensor:
+    def _check_input(self, x: Tensor) -> None:
         if x.ndim != 4 or x.shape[1] != self.num_features:
             raise ValueError(
                 f"BatchNorm2d({self.num_features}) expects input of shape "
                 f"(N, {self.num_features}, H, W), got {x.shape}"
             )
-        return F.batch_norm(
-            x,
-            self.running_mean,
-            self.running_var,
-            self.weight,
-            self.bias,
-            training=self.training,
-            momentum=self.momentum,
-            eps=self.eps,
-        )
 
 
 class Conv2d(Module):
@@ -238,12 +231,7 @@ class MaxPool2d(Module):
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0):
         super().__init__()
-        where = type(self).__name__
-        kernel = F._pair_arg(kernel_size, "kernel_size", where, 1)
-        F._pair_arg(kernel_size if stride is None else stride, "stride", where, 1)
-        pad = F._pair_arg(padding, "padding", where, 0)
-        if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
-            raise ValueError(f"{where}: padding {padding} must be at most half the kernel size")
+        F._pool_geometry(kernel_size, stride, padding, type(self).__name__)  # fail early
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding

@@ -53,15 +53,20 @@ def _first_max(window: np.ndarray) -> tuple[int, int]:
     return where
 
 
-def _max_forward_reference(x, k, stride):
+def _forward_reference(x, k, stride, reduce):
+    """Each k x k window (no padding) reduced by `reduce` over axes (2, 3), in float64."""
     x = np.asarray(x, np.float64)
     n, c, h, w = x.shape
     out = np.empty((n, c, _size(h, k, stride), _size(w, k, stride)))
     for i in range(out.shape[2]):
         for j in range(out.shape[3]):
             window = x[:, :, i * stride : i * stride + k, j * stride : j * stride + k]
-            out[:, :, i, j] = window.max(axis=(2, 3))
+            out[:, :, i, j] = reduce(window)
     return out
+
+
+def _max_forward_reference(x, k, stride):
+    return _forward_reference(x, k, stride, lambda win: win.max(axis=(2, 3)))
 
 
 def _max_backward_reference(grad, x, k, stride):
@@ -79,14 +84,7 @@ def _max_backward_reference(grad, x, k, stride):
 
 
 def _avg_forward_reference(x, k, stride):
-    x = np.asarray(x, np.float64)
-    n, c, h, w = x.shape
-    out = np.empty((n, c, _size(h, k, stride), _size(w, k, stride)))
-    for i in range(out.shape[2]):
-        for j in range(out.shape[3]):
-            window = x[:, :, i * stride : i * stride + k, j * stride : j * stride + k]
-            out[:, :, i, j] = window.sum(axis=(2, 3)) / (k * k)
-    return out
+    return _forward_reference(x, k, stride, lambda win: win.sum(axis=(2, 3)) / (k * k))
 
 
 def _avg_backward_reference(grad, x, k, stride):
