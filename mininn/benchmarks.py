@@ -12,6 +12,14 @@ of the CNN chapters, for mininn, PyTorch and a plain NumPy im2col reference, in 
 and GFLOP/s; (2) LeNet-5 epochs on Fashion-MNIST (batch 128, Adam) for mininn and PyTorch
 from the same weights and batches; (3) Numba's start-up: a new process that imports mininn
 and runs its first LeNet training step, with a warm cache and with an empty one.
+
+`mininn bench rnn` trains a character model on Tiny Shakespeare (Embedding(65, 64) -> one
+LSTM or GRU layer of 256 units -> Linear; sequence length 64, batch 32, Adam) with mininn and
+PyTorch from the same weights and batches: the median milliseconds of a training step
+(forward, backward, update) over at least 50 steps after a warm-up, timed in interleaved
+blocks of 10 steps so both libraries see the same machine load, and their ratio; then the
+LSTM's validation loss in nats per character after a fixed training time (`--minutes`,
+1 by default; the issue's figure is 3).
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["bench_mlp", "bench_cnn", "main_bench"]
+__all__ = ["bench_mlp", "bench_cnn", "bench_rnn", "main_bench"]
 
 
 def _blas_info() -> dict[str, Any]:
@@ -391,15 +399,246 @@ def _print(result: dict) -> None:
         print(f"torch: {result['torch']}")
 
 
+# ---------------------------------------------------------------------------------------------
+# RNN: a character language model on Tiny Shakespeare
+# ---------------------------------------------------------------------------------------------
+
+CHAR_MODEL = dict(vocab=65, embed=64, hidden=256, seq_len=64, batch=32, lr=2e-3)
+
+
+def _char_model(m, kind: str, vocab: int, embed: int | None, hidden: int):
+    """A character model in mininn.nn or torch.nn (same parameter names): Embedding(vocab,
+    embed) -> one LSTM or GRU layer -> Linear, or with ``embed=None`` one-hot input ->
+    LSTM/GRU -> Linear. mininn takes the one-hot input as token ids (the recurrent layer
+    looks up columns of weight_ih_l0); PyTorch gets the one-hot float tensor."""
+    rnn_class = {"lstm": m.LSTM, "gru": m.GRU}[kind]
+    is_torch = m.__name__.startswith("torch")
+
+    class CharModel(m.Module):
+        def __init__(self):
+            super().__init__()
+            if embed is not None:
+                self.emb = m.Embedding(vocab, embed)
+            self.rnn = rnn_class(vocab if embed is None else embed, hidden)
+            self.out = m.Linear(hidden, vocab)
+
+        def forward(self, x):  # x: (T, N) character ids -> logits (T, N, vocab)
+            if embed is not None:
+                x = self.emb(x)
+            elif is_torch:
+                import torch
+
+                x = torch.nn.functional.one_hot(x, vocab).float()
+            y, _ = self.rnn(x)
+            return self.out(y)
+
+    return CharModel()
+
+
+def _char_batches(data: np.ndarray, seq_len: int, batch: int, rng, count: int) -> list:
+    """`count` batches (x, y) of `batch` random windows, time-major (seq_len, batch) int64;
+    y is x shifted by one character."""
+    out = []
+    for _ in range(count):
+        starts = rng.integers(0, len(data) - seq_len - 1, size=batch)
+        idx = starts[None, :] + np.arange(seq_len)[:, None]
+        out.append((data[idx], data[idx + 1]))
+    return out
+
+
+class _Trainer:
+    """One library's model, optimiser and training step on (x, y) batches."""
+
+    def __init__(self, lib: str, kind: str, weights: dict, cfg: dict, threads: int, embed):
+        self.lib = lib
+        if lib == "torch":
+            import torch
+
+            torch.set_num_threads(threads)
+            self.torch = torch
+            self.model = _char_model(torch.nn, kind, cfg["vocab"], embed, cfg["hidden"])
+            self.model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
+            self.opt = torch.optim.Adam(self.model.parameters(), lr=cfg["lr"])
+        else:
+            from mininn import nn, optim
+
+            self.model = _char_model(nn, kind, cfg["vocab"], embed, cfg["hidden"])
+            self.model.load_state_dict({k: v.copy() for k, v in weights.items()})
+            self.opt = optim.Adam(self.model.parameters(), lr=cfg["lr"])
+        self.vocab = cfg["vocab"]
+
+    def _loss(self, x, y):
+        v = self.vocab
+        if self.lib == "torch":
+            f = self.torch.nn.functional
+            logits = self.model(self.torch.from_numpy(x))
+            return f.cross_entropy(logits.reshape(-1, v), self.torch.from_numpy(y.reshape(-1)))
+        import mininn.functional as F
+
+        return F.cross_entropy(self.model(x).reshape(-1, v), y.reshape(-1))
+
+    def step(self, x, y) -> float:
+        """Forward, backward and update; returns the loss."""
+        self.opt.zero_grad()
+        loss = self._loss(x, y)
+        loss.backward()
+        self.opt.step()
+        return float(loss.item())
+
+    def valid_loss(self, data: np.ndarray, seq_len: int, chunk: int = 256) -> float:
+        """Mean cross-entropy (nats per character) over consecutive windows of `data`, each
+        started from a zero state."""
+        import mininn
+
+        n = (len(data) - 1) // seq_len
+        idx = np.arange(n)[None, :] * seq_len + np.arange(seq_len)[:, None]
+        total = 0.0
+        self.model.eval()
+        ctx = self.torch.no_grad() if self.lib == "torch" else mininn.no_grad()
+        with ctx:
+            for s in range(0, n, chunk):
+                cols = idx[:, s : s + chunk]
+                total += float(self._loss(data[cols], data[cols + 1]).item()) * cols.size
+        self.model.train()
+        return total / (n * seq_len)
+
+
+def _time_steps(trainers: list, batches: list, steps: int, warmup: int = 10) -> list[list[float]]:
+    """Per trainer, the milliseconds of `steps` training steps, measured in interleaved
+    blocks of 10 (so a change of machine load hits every library alike)."""
+    for tr in trainers:
+        for x, y in batches[:warmup]:
+            tr.step(x, y)
+    times: list[list[float]] = [[] for _ in trainers]
+    k = warmup
+    while len(times[0]) < steps:
+        block = batches[k : k + 10]
+        k += 10
+        for tr, out in zip(trainers, times, strict=True):
+            for x, y in block:
+                t0 = time.perf_counter()
+                tr.step(x, y)
+                out.append((time.perf_counter() - t0) * 1e3)
+    return times
+
+
+def bench_rnn(
+    steps: int = 60,
+    minutes: float = 1.0,
+    root: str | None = None,
+    seed: int = 0,
+    torch_reference: bool = True,
+) -> dict:
+    """Character LSTM and GRU training steps (ms, median) and validation loss after a fixed
+    training time, for mininn and PyTorch from the same weights and batches."""
+    import importlib.util
+
+    import mininn
+    from mininn import nn
+    from mininn.datasets import TinyShakespeare
+
+    if steps < 50:
+        raise ValueError("the benchmark reports a median over at least 50 steps")
+    cfg = dict(CHAR_MODEL)
+    text = TinyShakespeare(root=root)
+    if len(text.vocab) != cfg["vocab"]:
+        raise ValueError(f"expected {cfg['vocab']} characters, the text has {len(text.vocab)}")
+    info = _blas_info()
+    with_torch = torch_reference and importlib.util.find_spec("torch") is not None
+    result: dict[str, Any] = {
+        "model": (
+            f"Embedding({cfg['vocab']}, {cfg['embed']}) or one-hot -> LSTM/GRU(hidden "
+            f"{cfg['hidden']}, 1 layer) -> Linear({cfg['hidden']}, {cfg['vocab']}), float32"
+        ),
+        "data": f"Tiny Shakespeare, sequence length {cfg['seq_len']}, batch {cfg['batch']}",
+        "optimizer": f"Adam(lr={cfg['lr']})",
+        "steps": steps,
+        "machine": {"python": platform.python_version(), "numpy": np.__version__, **info},
+    }
+    if torch_reference and not with_torch:
+        result["torch"] = "not installed (pip install torch==2.13.0 to compare)"
+    libs = ["mininn"] + (["torch"] if with_torch else [])
+    if with_torch:
+        import torch
+
+        result["torch_version"] = torch.__version__
+    rng = np.random.default_rng(seed)
+    batches = _char_batches(text.train_data, cfg["seq_len"], cfg["batch"], rng, steps + 20)
+    result["step_ms"] = {}
+    variants = [("lstm", cfg["embed"]), ("gru", cfg["embed"]), ("lstm", None), ("gru", None)]
+    for kind, embed in variants:
+        mininn.manual_seed(seed)
+        weights = _char_model(nn, kind, cfg["vocab"], embed, cfg["hidden"]).state_dict()
+        trainers = [_Trainer(lib, kind, weights, cfg, info["threads"], embed) for lib in libs]
+        times = _time_steps(trainers, batches, steps)
+        row = {lib: statistics.median(t) for lib, t in zip(libs, times, strict=True)}
+        if with_torch:
+            row["ratio_mininn_over_torch"] = row["mininn"] / row["torch"]
+        name = f"{kind.upper()}, " + (f"Embedding({cfg['vocab']}, {embed})" if embed else "one-hot")
+        result["step_ms"][name] = row
+    # validation loss after a fixed training time: the one-hot LSTM, same weights and batches
+    mininn.manual_seed(seed)
+    weights = _char_model(nn, "lstm", cfg["vocab"], None, cfg["hidden"]).state_dict()
+    result["minutes"] = minutes
+    result["valid"] = {}
+    for lib in libs:
+        tr = _Trainer(lib, "lstm", weights, cfg, info["threads"], None)
+        train_rng = np.random.default_rng(seed + 1)
+        t0, count = time.perf_counter(), 0
+        while time.perf_counter() - t0 < minutes * 60:
+            ((x, y),) = _char_batches(text.train_data, cfg["seq_len"], cfg["batch"], train_rng, 1)
+            tr.step(x, y)
+            count += 1
+        loss = tr.valid_loss(text.valid_data, cfg["seq_len"])
+        result["valid"][lib] = {"steps": count, "valid_loss_nats_per_char": loss}
+    return result
+
+
+def _print_rnn(result: dict) -> None:
+    m = result["machine"]
+    print(
+        f"machine: {m['cpu_count']} CPUs, BLAS threads {m['threads']}, "
+        f"OPENBLAS_CORETYPE={m['OPENBLAS_CORETYPE']}, numpy {m['numpy']}"
+        + (f", torch {result['torch_version']}" if "torch_version" in result else "")
+    )
+    print(f"{result['model']}; {result['data']}; {result['optimizer']}")
+    with_torch = "torch" in next(iter(result["step_ms"].values()))
+    print(f"\ntraining step (forward, backward, Adam update), median of {result['steps']} (ms)")
+    head = f"{'model':<26}{'mininn':>10}"
+    print(head + (f"{'torch':>10}{'mininn/torch':>14}" if with_torch else ""))
+    for name, row in result["step_ms"].items():
+        line = f"{name:<26}{row['mininn']:>10.2f}"
+        if with_torch:
+            line += f"{row['torch']:>10.2f}{row['ratio_mininn_over_torch']:>14.2f}"
+        print(line)
+    print(
+        f"\none-hot LSTM: validation loss after {result['minutes']:g} min of training (nats/char)"
+    )
+    for lib, r in result["valid"].items():
+        print(f"{lib:<8}{r['valid_loss_nats_per_char']:>10.3f}   ({r['steps']} steps)")
+    if isinstance(result.get("torch"), str):
+        print(f"torch: {result['torch']}")
+
+
 def main_bench(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mininn bench", description=__doc__.splitlines()[0])
-    parser.add_argument("name", choices=["mlp", "cnn"], help="which benchmark")
+    parser.add_argument("name", choices=["mlp", "cnn", "rnn"], help="which benchmark")
     parser.add_argument("--epochs", type=int, help="epochs to time (mlp: 5, cnn: 3 by default)")
     parser.add_argument("--root", help="folder with the Fashion-MNIST files")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch reference")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--steps", type=int, default=60, help="rnn: steps to time (>= 50)")
+    parser.add_argument(
+        "--minutes", type=float, default=1.0, help="rnn: training time before the validation loss"
+    )
     args = parser.parse_args(argv)
-    if args.name == "mlp":
+    if args.name == "rnn":
+        result = bench_rnn(
+            steps=args.steps, minutes=args.minutes, root=args.root,
+            torch_reference=not args.no_torch,
+        )  # fmt: skip
+        _print_rnn(result)
+    elif args.name == "mlp":
         result = bench_mlp(
             epochs=args.epochs or 5, root=args.root, torch_reference=not args.no_torch
         )

@@ -49,6 +49,8 @@ def _bench(args: argparse.Namespace) -> int:
     argv += ["--root", args.root] if args.root else []
     argv += ["--no-torch"] if args.no_torch else []
     argv += ["--json", args.json] if args.json else []
+    if args.name == "rnn":
+        argv += ["--steps", str(args.steps), "--minutes", str(args.minutes)]
     return main_bench(argv)
 
 
@@ -108,13 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="run a benchmark (mininn against PyTorch in the same run)",
         description="Median seconds per epoch of mininn and, when installed, PyTorch (same "
         "weights, batches and threads), their ratio, and the test accuracy both reach; for "
-        "cnn also single-convolution timings and Numba's start-up time.",
+        "cnn also single-convolution timings and Numba's start-up time; for rnn, ms per "
+        "character-LSTM/GRU training step and the validation loss after a fixed time.",
     )
-    b.add_argument("name", choices=["mlp", "cnn"], help="which benchmark")
+    b.add_argument("name", choices=["mlp", "cnn", "rnn"], help="which benchmark")
     b.add_argument("--epochs", type=int, help="epochs to time (mlp: at least 5, cnn: 3)")
     b.add_argument("--root", help="folder with the data set's files")
     b.add_argument("--no-torch", action="store_true", help="skip the PyTorch reference")
     b.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    b.add_argument("--steps", type=int, default=60, help="rnn: training steps to time (>= 50)")
+    b.add_argument(
+        "--minutes",
+        type=float,
+        default=1.0,
+        help="rnn: minutes of training before the validation loss (the issue's figure: 3)",
+    )
     b.set_defaults(run=_bench)
     return parser
 

@@ -26,6 +26,12 @@ Every file is checked before use: its IDX header (magic number, dimensions, payl
 and its SHA-256, either of the ``.gz`` file as published or of its uncompressed content
 (Debian recompressed its copies). A file that fails is reported, never skipped silently.
 Problems raise `DatasetError` (a `RuntimeError`) or one of its subclasses.
+
+Text: `TinyShakespeare` (``tinyshakespeare.txt``, found and downloaded the same way, checked
+by size and SHA-256, with a `CharVocab` and a 90%/10% train/validation split in time) and
+`WordLists` (Debian's word lists ``/usr/share/dict/{american-english,french,ngerman,spanish,
+italian}`` from the packages ``wamerican``, ``wfrench``, ``wngerman``, ``wspanish`` and
+``witalian``, for classifying a word's language).
 """
 
 from __future__ import annotations
@@ -578,6 +584,9 @@ class FashionMNIST(_IDXImages):
     """Fashion-MNIST: 28x28 grey-scale photos of clothes in 10 classes; 60000 training and
     10000 test images (6000 / 1000 per class).
 
+    ``ds[i]`` is ``(float32 image (1, 28, 28) in [0, 1], int label)``; a DataLoader's batches
+    are ``(Tensor float32 (B, 1, 28, 28), Tensor int64 (B,))``.
+
     Parameters
     ----------
     root : folder or None
@@ -602,9 +611,6 @@ class FashionMNIST(_IDXImages):
     train : bool
     files : dict
         The paths used: ``{"images": Path, "labels": Path}``.
-
-    ``ds[i]`` is ``(float32 image (1, 28, 28) in [0, 1], int label)``; a DataLoader's batches
-    are ``(Tensor float32 (B, 1, 28, 28), Tensor int64 (B,))``.
     """
 
     name = "fashion-mnist"
@@ -653,7 +659,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
         "dataset",
         nargs="?",
         default="fashion-mnist",
-        choices=sorted(_DATASETS),
+        choices=[*sorted(_DATASETS), "tinyshakespeare"],
         help="which data set (default fashion-mnist)",
     )
     parser.add_argument("--root", metavar="DIR", help="folder to look in first")
@@ -665,6 +671,14 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
 
 def run_data(args: argparse.Namespace) -> int:
     """Find (or download) and verify both splits; print where the files are."""
+    if args.dataset == "tinyshakespeare":
+        try:
+            text = TinyShakespeare(root=args.root, download=not args.no_download)
+        except DatasetError as e:
+            print(f"mininn data: {e}", file=sys.stderr)
+            return 1
+        print(f"{text!r}, verified\n  {text.path}")
+        return 0
     cls = _DATASETS[args.dataset]
     try:
         for train in (True, False):
@@ -688,3 +702,379 @@ def main_data(argv: list[str] | None = None) -> int:
         prog="mininn data", description="Find, download and verify a data set."
     )
     return run_data(add_data_arguments(parser).parse_args(argv))
+
+
+# ---------------------------------------------------------------------------------------------
+# Text: Tiny Shakespeare (found, verified and downloaded like the image data sets)
+
+MIRRORS["tinyshakespeare"] = [
+    "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/"
+]
+
+#: Plain-text data sets: name -> (file name in mininn's folders, file name at the mirrors,
+#: size in bytes, SHA-256).
+TEXT_FILES: dict[str, tuple[str, str, int, str]] = {
+    "tinyshakespeare": (
+        "tinyshakespeare.txt",
+        "input.txt",
+        1115394,
+        "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+    ),
+}
+
+
+class CharVocab:
+    """A character vocabulary: ``itos[i]`` is the character of id i, ``stoi[ch]`` its id.
+
+    Ids follow the characters' sorted order (so the same text always gives the same ids).
+
+    >>> vocab = CharVocab("hello")
+    >>> vocab.itos, vocab.encode("hole").tolist(), vocab.decode([0, 1])
+    (['e', 'h', 'l', 'o'], [1, 3, 2, 0], 'eh')
+    """
+
+    def __init__(self, chars: Any):
+        self.itos: list[str] = sorted(set(chars))
+        self.stoi: dict[str, int] = {ch: i for i, ch in enumerate(self.itos)}
+        self._table = np.full(max((ord(c) for c in self.itos), default=0) + 1, -1, np.int64)
+        for ch, i in self.stoi.items():
+            self._table[ord(ch)] = i
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def __repr__(self) -> str:
+        return f"CharVocab({len(self)} characters: {''.join(self.itos)!r})"
+
+    def encode(self, text: str) -> np.ndarray:
+        """int64 ids (len(text),) of the characters of `text`; unknown ones raise KeyError."""
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        known = codes < len(self._table)
+        ids = np.where(known, self._table[np.where(known, codes, 0)], -1)
+        if (ids < 0).any():
+            bad = text[int(np.argmax(ids < 0))]
+            raise KeyError(f"character {bad!r} is not in the vocabulary of {len(self)} characters")
+        return ids
+
+    def decode(self, ids: Any) -> str:
+        """The text of a sequence of ids (ints, a list or a 1-D array)."""
+        flat = np.asarray(ids).reshape(-1)
+        if flat.size and (flat.min() < 0 or flat.max() >= len(self)):
+            raise IndexError(f"id out of range [0, {len(self)}) in decode: {flat.tolist()[:10]}")
+        return "".join(self.itos[int(i)] for i in flat)
+
+
+def _locate_text(name: str, title: str, root: Any, download: bool, progress: bool) -> Path:
+    """Find (or download into the user cache) a verified plain-text data set file."""
+    filename, remote, size, sha = TEXT_FILES[name]
+    searched: list[str] = []
+    for folder, origin in _search_dirs(name, title.replace(" ", ""), root):
+        if folder is None:
+            searched.append(f"  {origin}")
+            continue
+        names = [filename] + ([remote] if folder.name == name else [])
+        found = next((folder / f for f in names if (folder / f).is_file()), None)
+        if found is not None:
+            _verify_text(found, name, title, size, sha)
+            return found
+        state = "no such folder" if not folder.is_dir() else f"no {filename}"
+        searched.append(f"  {folder}  ({origin}): {state}")
+    cache = cache_dir(name)
+    where = "\n".join(["Looked in:", *searched])
+    how = (
+        f"To get {title}, do one of:\n"
+        f"  - download {MIRRORS[name][0]}{remote} and save it as {filename} in a folder, then "
+        "set MININN_DATA to that folder or pass root=<folder>\n"
+        f"  - connect to the internet and run again with download=True (it goes to {cache})"
+    )
+    if not download:
+        raise DatasetNotFoundError(f"{title} not found, and download=False.\n{where}\n{how}")
+    errors = []
+    if progress:
+        print(f"Downloading {title} into {cache}", file=sys.stderr)
+    for mirror in _mirror_list(name):
+        url = mirror.rstrip("/") + "/" + remote
+        try:
+            _download(url, cache / filename, size, sha, progress)
+            return cache / filename
+        except DatasetDownloadError as e:
+            errors.append(f"  {e}")
+        except OSError as e:
+            errors.append(f"  {url}: cannot write into {cache}: {e}")
+    raise DatasetNotFoundError(
+        f"{title} not found, and downloading it failed.\n{where}\nDownload attempts:\n"
+        + "\n".join(errors)
+        + "\n"
+        + how
+    )
+
+
+def _verify_text(path: Path, name: str, title: str, size: int, sha: str) -> None:
+    key = _stat_key(path)
+    if _VERIFIED.get(key):
+        return
+    stored, _ = _read_bytes(path)
+    actual = _sha256(stored)
+    if len(stored) != size or actual != sha:
+        raise DatasetCorruptError(
+            f"{path}: this is not the {title} text: expected {size} bytes with SHA-256 {sha}, "
+            f"found {len(stored)} bytes with SHA-256 {actual}.\n{_how_to_fix(path, name)}"
+        )
+    _VERIFIED[key] = True
+
+
+class TinyShakespeare:
+    """Tiny Shakespeare: 1,115,394 characters of Shakespeare's plays (65 distinct characters),
+    the corpus of Karpathy's char-rnn, for character-level language models.
+
+    Parameters
+    ----------
+    root : folder or None
+        Where to look first for ``tinyshakespeare.txt`` (also ``root/tinyshakespeare/``, where
+        char-rnn's name ``input.txt`` is accepted too); then ``$MININN_DATA`` and
+        ``~/.cache/mininn/tinyshakespeare/``.
+    download : bool
+        Download from char-rnn's repository into the user cache if no copy is found. Every
+        copy is checked (size and SHA-256) before use.
+    progress : bool
+        Show a progress bar while downloading.
+    valid_fraction : float
+        The last ``valid_fraction`` of the text (10% by default) is the validation split, the
+        rest the training split: a split in time, so no validation passage is seen in
+        training.
+
+    Attributes
+    ----------
+    text : str
+        The whole text.
+    vocab : CharVocab
+        Its characters, sorted; ``stoi``/``itos`` are shortcuts to the vocabulary's.
+    data : int64 ndarray (len(text),)
+        The whole text encoded.
+    train_data, valid_data : int64 ndarray
+        The two splits of ``data`` (``train_text``, ``valid_text`` hold them as text).
+    path : Path
+        The file used.
+
+    >>> ds = TinyShakespeare()  # doctest: +SKIP
+    >>> len(ds.vocab), ds.decode(ds.encode("To be"))  # doctest: +SKIP
+    (65, 'To be')
+    """
+
+    name = "tinyshakespeare"
+    title = "Tiny Shakespeare"
+
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        download: bool = True,
+        progress: bool = True,
+        valid_fraction: float = 0.1,
+    ):
+        if not 0.0 < valid_fraction < 1.0:
+            raise ValueError(f"valid_fraction must be in (0, 1), got {valid_fraction}")
+        self.path = _locate_text(self.name, self.title, root, download, progress)
+        self.text = self.path.read_bytes().decode("utf-8")
+        self.vocab = CharVocab(self.text)
+        self.data = self.vocab.encode(self.text)
+        self.split_index = int(round(len(self.data) * (1.0 - valid_fraction)))
+        self.train_data = self.data[: self.split_index]
+        self.valid_data = self.data[self.split_index :]
+
+    @property
+    def stoi(self) -> dict[str, int]:
+        return self.vocab.stoi
+
+    @property
+    def itos(self) -> list[str]:
+        return self.vocab.itos
+
+    @property
+    def train_text(self) -> str:
+        return self.text[: self.split_index]
+
+    @property
+    def valid_text(self) -> str:
+        return self.text[self.split_index :]
+
+    def encode(self, text: str) -> np.ndarray:
+        return self.vocab.encode(text)
+
+    def decode(self, ids: Any) -> str:
+        return self.vocab.decode(ids)
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def __repr__(self) -> str:
+        return (
+            f"TinyShakespeare({len(self.text)} characters, {len(self.vocab)} distinct; train "
+            f"{len(self.train_data)}, valid {len(self.valid_data)}; from {self.path})"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Word lists of Debian's dictionary packages, for classifying a word's language
+
+#: language -> (file name under /usr/share/dict, Debian package that installs it)
+WORD_LISTS: dict[str, tuple[str, str]] = {
+    "english": ("american-english", "wamerican"),
+    "french": ("french", "wfrench"),
+    "german": ("ngerman", "wngerman"),
+    "spanish": ("spanish", "wspanish"),
+    "italian": ("italian", "witalian"),
+}
+DICT_DIRS: list[str] = ["/usr/share/dict"]
+
+
+class WordLists:
+    """Words of several languages with their language as label, from Debian's word lists.
+
+    Parameters
+    ----------
+    languages : sequence of str
+        Any of ``WORD_LISTS``: "english" (package ``wamerican``), "french" (``wfrench``),
+        "german" (``wngerman``), "spanish" (``wspanish``), "italian" (``witalian``).
+        The label of a word is its language's position in this sequence.
+    root : folder or None
+        Looked in first for the files (``american-english``, ``french``, ...), then
+        ``$MININN_DATA``, then ``/usr/share/dict``.
+    drop_shared : bool
+        Drop the words found in more than one of the languages (``"a"``, ``"piano"``), which
+        no classifier can get right (default True).
+    max_per_language : int or None
+        Keep at most this many words per language (a seeded random sample), to balance the
+        classes or make a small data set.
+    seed : int
+        Seed of that sample and of `split`.
+
+    Each file's lines are normalised: lower-cased, stripped, and kept only when made of
+    letters alone (``str.isalpha``: accented letters count; possessives such as ``dog's``,
+    hyphens and digits do not); duplicates within a language are removed.
+
+    Attributes
+    ----------
+    words : list of str
+    labels : int64 ndarray (len(words),)
+    languages : list of str
+    alphabet : str
+        Every character used, sorted (for one-hot encodings).
+    files : dict
+        language -> Path read.
+
+    >>> wl = WordLists(("english", "french"), max_per_language=1000)  # doctest: +SKIP
+    >>> (train_words, train_labels), (test_words, test_labels) = wl.split(0.2)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        languages: Any = ("english", "french", "german", "spanish", "italian"),
+        root: str | os.PathLike | None = None,
+        drop_shared: bool = True,
+        max_per_language: int | None = None,
+        seed: int = 0,
+    ):
+        languages = [languages] if isinstance(languages, str) else list(languages)
+        unknown = [lang for lang in languages if lang not in WORD_LISTS]
+        if unknown or not languages or len(set(languages)) != len(languages):
+            raise ValueError(
+                f"languages must be distinct names among {sorted(WORD_LISTS)}, got {languages}"
+            )
+        if max_per_language is not None and max_per_language < 1:
+            raise ValueError(f"max_per_language must be positive, got {max_per_language}")
+        self.languages, self.seed = languages, int(seed)
+        self.files = {lang: self._find(lang, root) for lang in languages}
+        per_language = [self._read(self.files[lang]) for lang in languages]
+        if drop_shared and len(languages) > 1:
+            counts: dict[str, int] = {}
+            for words in per_language:
+                for w in words:
+                    counts[w] = counts.get(w, 0) + 1
+            per_language = [[w for w in words if counts[w] == 1] for words in per_language]
+        rng = np.random.default_rng(self.seed)
+        words, labels = [], []
+        for label, lang_words in enumerate(per_language):
+            if max_per_language is not None and len(lang_words) > max_per_language:
+                keep = np.sort(rng.choice(len(lang_words), max_per_language, replace=False))
+                lang_words = [lang_words[i] for i in keep]
+            words += lang_words
+            labels += [label] * len(lang_words)
+        self.words = words
+        self.labels = np.asarray(labels, dtype=np.int64)
+        self.alphabet = "".join(sorted(set("".join(words))))
+
+    @staticmethod
+    def _find(language: str, root: Any) -> Path:
+        filename, package = WORD_LISTS[language]
+        folders = [(root, "root="), (os.environ.get("MININN_DATA") or None, "$MININN_DATA")]
+        folders += [(d, "system") for d in DICT_DIRS]
+        searched = []
+        for folder, origin in folders:
+            if folder is None:
+                continue
+            path = Path(os.path.expanduser(os.fspath(folder))) / filename
+            if path.is_file():
+                return path
+            searched.append(f"  {path}  ({origin}): not found")
+        raise DatasetNotFoundError(
+            f"the {language} word list ({filename}) was not found.\nLooked in:\n"
+            + "\n".join(searched)
+            + f"\nInstall Debian's package: sudo apt install {package} (it installs "
+            f"/usr/share/dict/{filename}), or put the file in a folder passed as root=."
+        )
+
+    @staticmethod
+    def _read(path: Path) -> list[str]:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise DatasetCorruptError(f"{path}: cannot read it as UTF-8 text: {e}") from e
+        seen: dict[str, None] = {}
+        for line in lines:
+            word = line.strip().lower()
+            if word.isalpha():
+                seen[word] = None
+        return list(seen)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __getitem__(self, index: int) -> tuple[str, int]:
+        i = operator.index(index)
+        return self.words[i], int(self.labels[i])
+
+    def split(
+        self, test_fraction: float = 0.2, seed: int | None = None
+    ) -> tuple[tuple[list[str], np.ndarray], tuple[list[str], np.ndarray]]:
+        """A seeded random split: ``((train_words, train_labels), (test_words, test_labels))``.
+
+        Each language is split in the same proportion (stratified); the same seed gives the
+        same split.
+        """
+        if not 0.0 < test_fraction < 1.0:
+            raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+        rng = np.random.default_rng(self.seed if seed is None else seed)
+        test_idx = []
+        for label in range(len(self.languages)):
+            members = np.flatnonzero(self.labels == label)
+            rng.shuffle(members)
+            test_idx.append(members[: int(round(len(members) * test_fraction))])
+        is_test = np.zeros(len(self.words), dtype=bool)
+        is_test[np.concatenate(test_idx)] = True
+        train = np.flatnonzero(~is_test)
+        test = np.flatnonzero(is_test)
+        rng.shuffle(train)
+        rng.shuffle(test)
+        return (
+            ([self.words[i] for i in train], self.labels[train]),
+            ([self.words[i] for i in test], self.labels[test]),
+        )
+
+    def __repr__(self) -> str:
+        counts = ", ".join(
+            f"{lang} {int((self.labels == k).sum())}" for k, lang in enumerate(self.languages)
+        )
+        return f"WordLists({len(self.words)} words: {counts})"
+
+
+__all__ += ["TinyShakespeare", "CharVocab", "WordLists", "WORD_LISTS", "TEXT_FILES"]

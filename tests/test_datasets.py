@@ -519,3 +519,156 @@ def test_debian_fashion_mnist(debian):
     n = sum(len(b[1].data) for b in DataLoader(train, batch_size=128, shuffle=True, seed=0))
     print(f"one epoch of batches of 128: {time.perf_counter() - start:.3f} s")
     assert n == 60000
+
+
+# --------------------------------------------------------------------------------------------
+# Tiny Shakespeare (a synthetic text stands in, its checksum patched into the table)
+
+TEXT = "First Citizen:\nBefore we proceed any further, hear me speak.\n" * 20
+
+
+@pytest.fixture
+def text_env(tmp_path, monkeypatch):
+    body = TEXT.encode()
+    monkeypatch.setattr(
+        ds, "TEXT_FILES", {"tinyshakespeare": ("tinyshakespeare.txt", "input.txt", len(body),
+                                               sha(body))}
+    )  # fmt: skip
+    monkeypatch.setitem(ds.MIRRORS, "tinyshakespeare", [closed_port_url()])
+    monkeypatch.setattr(ds, "_VERIFIED", {})
+    monkeypatch.setattr(ds, "DOWNLOAD_TIMEOUT", 5.0)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.delenv("MININN_DATA", raising=False)
+    monkeypatch.delenv("MININN_DATASETS_MIRROR", raising=False)
+    return SimpleNamespace(
+        tmp=tmp_path, body=body, cache=tmp_path / "xdg-cache" / "mininn" / "tinyshakespeare"
+    )
+
+
+def test_tiny_shakespeare_from_root_and_env(text_env, monkeypatch):
+    folder = text_env.tmp / "data"
+    folder.mkdir()
+    (folder / "tinyshakespeare.txt").write_bytes(text_env.body)
+    text = ds.TinyShakespeare(root=folder, download=False)
+    assert text.text == TEXT and text.path == folder / "tinyshakespeare.txt"
+    assert text.itos == sorted(set(TEXT)) and text.stoi["F"] == text.itos.index("F")
+    assert text.decode(text.encode("hear me")) == "hear me"
+    assert text.data.dtype == np.int64 and len(text.data) == len(TEXT)
+    assert len(text.train_data) == round(0.9 * len(TEXT))
+    np.testing.assert_array_equal(np.concatenate([text.train_data, text.valid_data]), text.data)
+    assert text.train_text + text.valid_text == TEXT
+    monkeypatch.setenv("MININN_DATA", str(text_env.tmp))  # found as $MININN_DATA/<name>/input.txt
+    (text_env.tmp / "tinyshakespeare").mkdir()
+    (text_env.tmp / "tinyshakespeare" / "input.txt").write_bytes(text_env.body)
+    again = ds.TinyShakespeare(download=False)
+    assert again.path == text_env.tmp / "tinyshakespeare" / "input.txt"
+
+
+def test_char_vocab_errors():
+    vocab = ds.CharVocab("abc")
+    with pytest.raises(KeyError, match="'z' is not in the vocabulary"):
+        vocab.encode("abz")
+    with pytest.raises(IndexError, match="out of range"):
+        vocab.decode([0, 3])
+    assert vocab.decode(vocab.encode("")) == ""
+
+
+def test_tiny_shakespeare_download_from_local_server(text_env, server, monkeypatch):
+    server.routes["/data/input.txt"] = (text_env.body, len(text_env.body))
+    monkeypatch.setitem(ds.MIRRORS, "tinyshakespeare", [server.url])
+    text = ds.TinyShakespeare(progress=False)
+    assert server.hits == ["/data/input.txt"]
+    assert text.path == text_env.cache / "tinyshakespeare.txt"
+    assert leftovers(text_env.cache) == ["tinyshakespeare.txt"]
+    server.stop()
+    ds._VERIFIED.clear()
+    assert ds.TinyShakespeare(download=False).text == TEXT  # from the cache, verified again
+
+
+def test_tiny_shakespeare_wrong_checksum_leaves_nothing(text_env, server, monkeypatch):
+    bad = text_env.body.replace(b"speak", b"SPEAK")
+    server.routes["/data/input.txt"] = (bad, len(bad))
+    monkeypatch.setitem(ds.MIRRORS, "tinyshakespeare", [server.url])
+    with pytest.raises(DatasetNotFoundError, match="wrong SHA-256"):
+        ds.TinyShakespeare(progress=False)
+    assert leftovers(text_env.cache) == []  # no .part file, no half-written text
+
+
+def test_tiny_shakespeare_corrupt_local_copy(text_env):
+    folder = text_env.tmp / "data"
+    folder.mkdir()
+    (folder / "tinyshakespeare.txt").write_bytes(text_env.body[:-10])
+    with pytest.raises(DatasetCorruptError, match=r"(?s)not the Tiny Shakespeare text.*rm '"):
+        ds.TinyShakespeare(root=folder, download=False)
+
+
+def test_tiny_shakespeare_offline_lists_where_it_looked(text_env, monkeypatch):
+    with pytest.raises(DatasetNotFoundError) as e:
+        ds.TinyShakespeare(root=text_env.tmp / "nowhere", download=False)
+    message = str(e.value)
+    assert "download=False" in message and str(text_env.tmp / "nowhere") in message
+    assert str(text_env.cache) in message and "$MININN_DATA is not set" in message
+    with pytest.raises(DatasetNotFoundError, match="cannot connect"):
+        ds.TinyShakespeare(progress=False)  # the mirror is a closed local port
+
+
+def test_real_tiny_shakespeare_when_available():
+    if not os.environ.get("MININN_DATA"):
+        pytest.skip("MININN_DATA is not set (CI sets it to ../shared/data)")
+    try:
+        text = ds.TinyShakespeare(download=False)
+    except DatasetNotFoundError:
+        pytest.skip("no copy of Tiny Shakespeare under $MININN_DATA")
+    assert len(text) == 1115394 and len(text.vocab) == 65
+    assert text.text.startswith("First Citizen:")
+
+
+# --------------------------------------------------------------------------------------------
+# Word lists
+
+
+@pytest.fixture
+def dicts(tmp_path, monkeypatch):
+    folder = tmp_path / "dict"
+    folder.mkdir()
+    (folder / "american-english").write_text("Dog\ndog's\ndog\ncat\npiano\nwell-known\nA\n")
+    (folder / "italian").write_text("cane\ngatto\npiano\nperché\na\n", encoding="utf-8")
+    monkeypatch.setattr(ds, "DICT_DIRS", [str(folder)])
+    monkeypatch.delenv("MININN_DATA", raising=False)
+    return folder
+
+
+def test_word_lists_normalise_deduplicate_and_drop_shared(dicts):
+    wl = ds.WordLists(("english", "italian"))
+    assert wl.words == ["dog", "cat", "cane", "gatto", "perché"]
+    assert wl.labels.tolist() == [0, 0, 1, 1, 1]
+    assert wl.files["italian"] == dicts / "italian"
+    assert wl[4] == ("perché", 1) and "é" in wl.alphabet
+    keep = ds.WordLists(("english", "italian"), drop_shared=False)
+    assert "piano" in keep.words and keep.words.count("a") == 2
+
+
+def test_word_lists_split_is_seeded_and_stratified(dicts):
+    wl = ds.WordLists(("english", "italian"), drop_shared=False)
+    (tr_w, tr_y), (te_w, te_y) = wl.split(0.4, seed=1)
+    assert sorted(tr_w + te_w) == sorted(wl.words)
+    assert sorted(te_y.tolist()) == [0, 0, 1, 1]  # 40% of 4 English and 5 Italian words
+    assert wl.split(0.4, seed=1)[1][0] == te_w
+    small = ds.WordLists(("english", "italian"), max_per_language=2, seed=3)
+    assert np.bincount(small.labels).tolist() == [2, 2]
+
+
+def test_word_list_missing_names_the_package(dicts, monkeypatch):
+    with pytest.raises(DatasetNotFoundError, match="sudo apt install wngerman"):
+        ds.WordLists(("english", "german"))
+    with pytest.raises(ValueError, match="languages must be distinct names"):
+        ds.WordLists(("english", "klingon"))
+
+
+@pytest.mark.skipif(
+    not Path("/usr/share/dict/american-english").is_file(), reason="wamerican not installed"
+)
+def test_real_word_lists_when_installed():
+    wl = ds.WordLists(("english",), max_per_language=500)
+    assert len(wl) == 500 and all(w.isalpha() and w == w.lower() for w in wl.words)

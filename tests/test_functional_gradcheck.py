@@ -377,3 +377,60 @@ def test_every_function_is_tested():
     assert functions, "no Function found in mininn.functional"
     missing = functions - TESTED
     assert not missing, f"Functions without a gradcheck test: {sorted(missing)}"
+
+
+# -- recurrent layers and embedding (kernels in mininn.kernels.rnn) ---------------------------
+
+
+@covers("LSTM")
+@pytest.mark.parametrize("bias", [True, False])
+def test_lstm_sequence(bias):
+    t, n, i, h = 4, 2, 3, 3
+    args = [rand((t, n, i), 0), rand((n, h), 1), rand((n, h), 2),
+            rand((4 * h, i), 3, -1, 1), rand((4 * h, h), 4, -1, 1)]  # fmt: skip
+    if bias:
+        args += [rand((4 * h,), 5, -1, 1), rand((4 * h,), 6, -1, 1)]
+    gradcheck(F.LSTM, *args)
+    gradcheck(lambda x, *w: F.lstm(x, *w)[0], args[0], *args[3:])  # zero initial state
+
+
+@covers("GRU")
+@pytest.mark.parametrize("bias", [True, False])
+def test_gru_sequence(bias):
+    t, n, i, h = 4, 2, 3, 3
+    args = [rand((t, n, i), 0), rand((n, h), 1),
+            rand((3 * h, i), 3, -1, 1), rand((3 * h, h), 4, -1, 1)]  # fmt: skip
+    if bias:
+        args += [rand((3 * h,), 5, -1, 1), rand((3 * h,), 6, -1, 1)]
+    gradcheck(F.GRU, *args)
+
+
+@covers("RNN")
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_rnn_sequence(nonlinearity):
+    t, n, i, h = 4, 2, 3, 3
+    args = [rand((t, n, i), 0), rand((n, h), 1), rand((h, i), 3, -1, 1),
+            rand((h, h), 4, -1, 1), rand((h,), 5, -1, 1), rand((h,), 6, -1, 1)]  # fmt: skip
+
+    def f(x, h0, w_ih, w_hh, b_ih, b_hh):
+        return F.rnn(x, w_ih, w_hh, b_ih, b_hh, h0=h0, nonlinearity=nonlinearity)[0]
+
+    gradcheck(f, *args)
+
+
+@covers("Embedding")
+def test_embedding():
+    idx = np.array([[0, 3, 3], [1, 0, 4]])
+    gradcheck(lambda w: F.embedding(idx, w), rand((5, 3), 0))
+
+
+@pytest.mark.parametrize("which", ["lstm", "gru", "rnn"])
+def test_recurrent_layers_with_token_id_input(which):
+    """Integer ids stand for one-hot input: the weight gradients come from a scatter-add."""
+    ids = np.array([[0, 2], [3, 3], [1, 0]])
+    g = {"lstm": 4, "gru": 3, "rnn": 1}[which]
+    h = 3
+    args = [rand((g * h, 4), 3, -1, 1), rand((g * h, h), 4, -1, 1),
+            rand((g * h,), 5, -1, 1), rand((g * h,), 6, -1, 1)]  # fmt: skip
+    fn = getattr(F, which)
+    gradcheck(lambda *w: fn(ids, *w)[0], *args)

@@ -25,6 +25,7 @@ from mininn.nn.layers import (
     Tanh,
 )
 from mininn.nn.module import Module, Parameter, Sequential
+from mininn.nn.rnn import GRU, LSTM, RNN, Embedding, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
     "Module",
@@ -51,6 +52,13 @@ __all__ = [
     "HuberLoss",
     "CrossEntropyLoss",
     "BCEWithLogitsLoss",
+    "Embedding",
+    "RNN",
+    "LSTM",
+    "GRU",
+    "RNNCell",
+    "LSTMCell",
+    "GRUCell",
     "init",
     "utils",
 ]

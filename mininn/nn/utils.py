@@ -8,7 +8,7 @@ import numpy as np
 
 from mininn.tensor import Tensor
 
-__all__ = ["clip_grad_norm_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
 
 def clip_grad_norm_(
@@ -34,3 +34,20 @@ def clip_grad_norm_(
             if p.grad is not None:
                 p.grad = p.grad * np.asarray(coef, dtype=p.grad.dtype)
     return total
+
+
+def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -> None:
+    """Clamp every gradient element into ``[-clip_value, clip_value]``, as PyTorch's
+    ``clip_grad_value_`` (each ``p.grad`` is replaced by its clamped copy).
+
+    Unlike `clip_grad_norm_`, this changes the gradient's direction; parameters without a
+    gradient are skipped.
+
+    >>> clip_grad_value_(model.parameters(), 0.5)  # doctest: +SKIP
+    """
+    if clip_value < 0:
+        raise ValueError(f"clip_grad_value_: clip_value must be non-negative, got {clip_value}")
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    for p in params:
+        if p.grad is not None:
+            p.grad = np.clip(p.grad, -clip_value, clip_value).astype(p.grad.dtype, copy=False)
