@@ -14,6 +14,7 @@ import mininn
 import mininn.functional as F
 from mininn import Tensor, nn
 from mininn.kernels import conv as KC
+from mininn.kernels import norm as KN
 from mininn.kernels import pool as KP
 
 GEOMETRIES = [  # x shape, kernel, stride, padding, dilation
@@ -124,6 +125,55 @@ def test_global_average_pooling():
         rtol=1e-12,
     )
     assert nn.AdaptiveAvgPool2d(1)(Tensor(x)).shape == (2, 5, 1, 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(16, 5, 49), (7, 3, 1), (2, 4, 300)])
+def test_batch_norm_kernels_match_the_numpy_references(shape, dtype):
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal(shape) * 3 + 2).astype(dtype)
+    w = rng.uniform(0.5, 2, shape[1]).astype(dtype)
+    b = rng.standard_normal(shape[1]).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    mean, var = np.empty(shape[1], dtype), np.empty(shape[1], dtype)
+    y = KN.batch_norm_forward(x, w, b, mean, var, 1e-5, True)
+    x64 = x.astype(np.float64)
+    y_ref, mean_ref, var_ref = KN.batch_norm_forward_reference(x64, w, b)
+    assert y.dtype == dtype and y.shape == shape
+    for got, want in [(y, y_ref), (mean, mean_ref), (var, var_ref)]:
+        np.testing.assert_allclose(got, want, **tol)
+    grads = KN.batch_norm_backward(g, x, w, mean, var, 1e-5, True)
+    for got, want in zip(grads, KN.batch_norm_backward_reference(g.astype(np.float64), x64, w), strict=True):
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, **tol)
+    # with fixed statistics (evaluation mode) the output is an affine map of x
+    m0, v0 = rng.standard_normal(shape[1]).astype(dtype), rng.uniform(0.5, 2, shape[1]).astype(dtype)
+    y_eval = KN.batch_norm_forward(x, w, b, m0.copy(), v0.copy(), 1e-5, False)
+    scale = (w / np.sqrt(v0.astype(np.float64) + 1e-5))[None, :, None]
+    np.testing.assert_allclose(y_eval, (x64 - m0[None, :, None]) * scale + b[None, :, None], **tol)
+    gx, gw, gb = KN.batch_norm_backward(g, x, w, m0, v0, 1e-5, False)
+    np.testing.assert_allclose(gx, g * scale, **tol)
+    np.testing.assert_allclose(gb, g.sum(axis=(0, 2)), **tol)
+
+
+def test_batch_norm_statistics_keep_their_digits_on_a_large_float32_batch():
+    # a million values per channel with a large offset: naive float32 sums lose digits
+    rng = np.random.default_rng(6)
+    x = (rng.standard_normal((1000, 2, 1000)) * 0.01 + 1000).astype(np.float32)
+    mean, var = np.empty(2, np.float32), np.empty(2, np.float32)
+    KN.batch_norm_forward(x, np.ones(2, np.float32), np.zeros(2, np.float32), mean, var, 0.0, True)
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(mean, x64.mean(axis=(0, 2)), rtol=1e-7)
+    np.testing.assert_allclose(var, x64.var(axis=(0, 2)), rtol=1e-3)
+
+
+def test_batch_norm_propagates_nan_instead_of_hiding_it():
+    x = np.ones((4, 2, 3), np.float32)
+    x[1, 0, 2] = np.nan
+    mean, var = np.empty(2, np.float32), np.empty(2, np.float32)
+    y = KN.batch_norm_forward(x, np.ones(2, np.float32), np.zeros(2, np.float32), mean, var, 1e-5, True)
+    assert np.isnan(y[:, 0]).all() and not np.isnan(y[:, 1]).any()
 
 
 def test_conv_layer_shapes_dtype_and_parameters():
