@@ -65,6 +65,16 @@ class TensorDataset(Dataset):
 
 
 class Subset(Dataset):
+    """The items of `dataset` at `indices`, in that order: ``Subset(ds, idx)[i]`` is
+    ``ds[idx[i]]``. `random_split` returns these.
+
+    >>> import numpy as np
+    >>> from mininn.data import Subset, TensorDataset
+    >>> ds = TensorDataset(np.arange(10.0).reshape(5, 2), np.arange(5))
+    >>> sub = Subset(ds, [4, 0])
+    >>> len(sub), int(sub[0][1])
+    (2, 4)
+    """
     def __init__(self, dataset: Dataset, indices: Sequence[int]):
         self.dataset, self.indices = dataset, np.asarray(indices)
 

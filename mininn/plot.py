@@ -34,6 +34,9 @@ __all__ = [
     "plot_roc",
 ]
 
+#: The Matplotlib settings `use_book_style` applies (``matplotlib.rcParams`` names ->
+#: values): an opaque white background, so figures stay readable in dark mode, plus the
+#: book's figure size, resolution and light grid, with no top or right spine.
 BOOK_STYLE: dict[str, object] = {
     "figure.facecolor": "white",
     "figure.edgecolor": "white",

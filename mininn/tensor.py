@@ -603,10 +603,24 @@ def _shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
 
 
 def zeros(*shape: Any, requires_grad: bool = False, dtype: Any = DEFAULT_DTYPE) -> Tensor:
+    """A Tensor of zeros of the given shape (``zeros(2, 3)`` or ``zeros((2, 3))``), float32 by
+    default.
+
+    >>> import mininn
+    >>> mininn.zeros(2, 3).shape
+    (2, 3)
+    """
     return Tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad=requires_grad)
 
 
 def ones(*shape: Any, requires_grad: bool = False, dtype: Any = DEFAULT_DTYPE) -> Tensor:
+    """A Tensor of ones of the given shape (``ones(2, 3)`` or ``ones((2, 3))``), float32 by
+    default.
+
+    >>> import mininn
+    >>> mininn.ones(2).data
+    array([1., 1.], dtype=float32)
+    """
     return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad=requires_grad)
 
 

@@ -59,6 +59,9 @@ MetricFn = Callable[[np.ndarray, np.ndarray], float]
 class History:
     """Per-epoch values recorded by `fit`.
 
+    ``history["loss"]`` is a shortcut for ``history.history["loss"]``; ``len(history)`` is
+    the number of epochs.
+
     Attributes
     ----------
     history : dict[str, list[float]]
@@ -68,9 +71,6 @@ class History:
         (wall-clock time of the epoch, validation included).
     epoch : list[int]
         Epoch numbers, starting at 0.
-
-    ``history["loss"]`` is a shortcut for ``history.history["loss"]``; ``len(history)`` is
-    the number of epochs.
     """
 
     def __init__(self) -> None:

@@ -68,11 +68,26 @@ class Linear(Module):
 
 
 class ReLU(Module):
+    """ReLU activation, elementwise: ``max(x, 0)``. Any shape in, the same shape out.
+
+    >>> import mininn
+    >>> mininn.nn.ReLU()(mininn.Tensor([[-1.0, 0.0, 2.0]])).data
+    array([[0., 0., 2.]], dtype=float32)
+    """
+
     def forward(self, x: Tensor) -> Tensor:
         return F.relu(x)
 
 
 class LeakyReLU(Module):
+    """Leaky ReLU, elementwise: ``x`` where ``x > 0``, else ``negative_slope * x``. Any shape in,
+    the same shape out.
+
+    >>> import mininn
+    >>> mininn.nn.LeakyReLU(0.1)(mininn.Tensor([[-1.0, 0.0, 2.0]])).data
+    array([[-0.1,  0. ,  2. ]], dtype=float32)
+    """
+
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
         self.negative_slope = negative_slope
@@ -85,21 +100,51 @@ class LeakyReLU(Module):
 
 
 class Sigmoid(Module):
+    """Logistic sigmoid, elementwise: ``1 / (1 + exp(-x))``. Any shape in, the same shape out.
+
+    >>> import mininn
+    >>> mininn.nn.Sigmoid()(mininn.Tensor([0.0])).data
+    array([0.5], dtype=float32)
+    """
+
     def forward(self, x: Tensor) -> Tensor:
         return F.sigmoid(x)
 
 
 class Tanh(Module):
+    """Hyperbolic tangent, elementwise. Any shape in, the same shape out.
+
+    >>> import mininn
+    >>> mininn.nn.Tanh()(mininn.Tensor([0.0])).data
+    array([0.], dtype=float32)
+    """
+
     def forward(self, x: Tensor) -> Tensor:
         return F.tanh(x)
 
 
 class GELU(Module):
+    """GELU activation, elementwise: ``x * Phi(x)`` with ``Phi`` the standard normal CDF. Any
+    shape in, the same shape out.
+
+    >>> import mininn
+    >>> mininn.nn.GELU()(mininn.Tensor([0.0, 1.0])).data.round(4)
+    array([0.    , 0.8413], dtype=float32)
+    """
+
     def forward(self, x: Tensor) -> Tensor:
         return F.gelu(x)
 
 
 class Softmax(Module):
+    """Softmax along `axis` (default the last): non-negative values that sum to 1 along it.
+    Any shape in, the same shape out.
+
+    >>> import mininn
+    >>> mininn.nn.Softmax(axis=1)(mininn.Tensor([[0.0, 0.0]])).data
+    array([[0.5, 0.5]], dtype=float32)
+    """
+
     def __init__(self, axis: int = -1):
         super().__init__()
         self.axis = axis
@@ -279,6 +324,14 @@ class Flatten(Module):
 
 
 class Identity(Module):
+    """Returns its input unchanged (a placeholder layer, e.g. a skipped block).
+
+    >>> import mininn
+    >>> x = mininn.Tensor([1.0])
+    >>> mininn.nn.Identity()(x) is x
+    True
+    """
+
     def forward(self, x: Tensor) -> Tensor:
         return x
 
@@ -293,16 +346,43 @@ class _Loss(Module):
 
 
 class MSELoss(_Loss):
+    """Mean squared error, `F.mse_loss` as a module. ``input`` and ``target`` of the same shape;
+    a scalar with ``reduction="mean"`` or ``"sum"``, the input's shape with ``"none"``.
+
+    >>> import mininn
+    >>> import numpy as np
+    >>> mininn.nn.MSELoss()(mininn.Tensor([1.0, 3.0]), np.array([0.0, 0.0])).item()
+    5.0
+    """
+
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return F.mse_loss(input, target, self.reduction)
 
 
 class L1Loss(_Loss):
+    """Mean absolute error, `F.l1_loss` as a module. ``input`` and ``target`` of the same shape;
+    a scalar with ``reduction="mean"`` or ``"sum"``, the input's shape with ``"none"``.
+
+    >>> import mininn
+    >>> import numpy as np
+    >>> mininn.nn.L1Loss(reduction="sum")(mininn.Tensor([1.0, -3.0]), np.array([0.0, 0.0])).item()
+    4.0
+    """
+
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return F.l1_loss(input, target, self.reduction)
 
 
 class HuberLoss(_Loss):
+    """Huber loss, `F.huber_loss` as a module: quadratic for errors up to `delta`, linear
+    beyond. ``input`` and ``target`` of the same shape; reduced as in `MSELoss`.
+
+    >>> import mininn
+    >>> import numpy as np
+    >>> mininn.nn.HuberLoss(delta=1.0)(mininn.Tensor([0.5, 3.0]), np.array([0.0, 0.0])).item()
+    1.3125
+    """
+
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
         super().__init__(reduction)
         self.delta = delta
@@ -312,6 +392,18 @@ class HuberLoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
+    """Cross-entropy from logits, `F.cross_entropy` as a module. ``input``: logits (N, C);
+    ``target``: integer class labels (N,). A scalar with ``reduction="mean"`` or ``"sum"``,
+    (N,) with ``"none"``; `label_smoothing` spreads that much of each target over all classes.
+
+    >>> import mininn
+    >>> import numpy as np
+    >>> logits = mininn.Tensor([[2.0, 0.0], [0.0, 2.0]])
+    >>> loss = mininn.nn.CrossEntropyLoss()(logits, np.array([0, 1]))
+    >>> round(loss.item(), 4)
+    0.1269
+    """
+
     def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0):
         super().__init__(reduction)
         self.label_smoothing = label_smoothing
@@ -321,5 +413,16 @@ class CrossEntropyLoss(_Loss):
 
 
 class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy from logits, `F.binary_cross_entropy_with_logits` as a module.
+    ``input``: logits of any shape; ``target``: 0/1 values of the same shape. Reduced as in
+    `MSELoss`.
+
+    >>> import mininn
+    >>> import numpy as np
+    >>> loss = mininn.nn.BCEWithLogitsLoss()(mininn.Tensor([0.0, 0.0]), np.array([1.0, 0.0]))
+    >>> round(loss.item(), 4)
+    0.6931
+    """
+
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return F.binary_cross_entropy_with_logits(input, target, self.reduction)

@@ -9,6 +9,19 @@ __all__ = ["LRScheduler", "StepLR", "CosineAnnealingLR", "LinearLR", "LambdaLR"]
 
 
 class LRScheduler:
+    """Base class of the learning-rate schedules: each sets every parameter group's ``lr`` from
+    its initial value and the epoch count; call `step` once per epoch, after the epoch's
+    optimiser steps. Subclasses define ``factor(epoch, base_lr)``, the new learning rate.
+
+    >>> import mininn
+    >>> w = mininn.nn.Parameter(mininn.zeros(1))
+    >>> opt = mininn.optim.SGD([w], lr=1.0)
+    >>> sched = mininn.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    >>> for epoch in range(4):
+    ...     sched.step()
+    >>> sched.get_last_lr()
+    [0.25]
+    """
     def __init__(self, optimizer, last_epoch: int = -1):
         self.optimizer = optimizer
         for group in optimizer.param_groups:

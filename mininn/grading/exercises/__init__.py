@@ -13,16 +13,20 @@ from mininn.grading.exercises import (
     classifier,
     convolution,
     fast,
+    gradients,
     initialization,
     inside,
     lenet,
     linear_algebra,
     linear_regression,
     mlp,
+    modern,
     optimization,
     pooling,
     probability,
     regularization,
+    rnn_basics,
+    sequences,
     softmax_regression,
 )
 from mininn.grading.spec import Exercise
@@ -45,7 +49,11 @@ _MODULES = (
     pooling,
     lenet,
     fast,
+    modern,
     inside,
+    sequences,
+    rnn_basics,
+    gradients,
 )
 
 EXERCISES: dict[str, Exercise] = {}
