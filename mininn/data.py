@@ -4,6 +4,12 @@ A `Dataset` has `__len__` and `__getitem__`. Datasets that can fetch many exampl
 (TensorDataset, the image datasets) also define `__getitems__(indices)`, and the DataLoader
 then builds each batch with one fancy-indexing operation per array instead of a Python loop
 over samples.
+
+>>> import numpy as np
+>>> from mininn.data import DataLoader, TensorDataset
+>>> loader = DataLoader(TensorDataset(np.zeros((10, 2)), np.arange(10)), batch_size=4)
+>>> [x.shape for x, y in loader]
+[(4, 2), (4, 2), (2, 2)]
 """
 
 from __future__ import annotations
@@ -19,7 +25,19 @@ __all__ = ["Dataset", "TensorDataset", "DataLoader", "random_split", "Subset"]
 
 
 class Dataset:
-    """Base class: subclasses define `__len__` and `__getitem__(i)`."""
+    """Base class: subclasses define `__len__` and `__getitem__(i)`.
+
+    >>> import numpy as np
+    >>> from mininn.data import Dataset
+    >>> class Squares(Dataset):
+    ...     def __len__(self):
+    ...         return 10
+    ...     def __getitem__(self, i):
+    ...         return np.array([i], np.float32), np.array(i * i)
+    >>> x, y = Squares()[3]
+    >>> len(Squares()), x.shape, int(y)
+    (10, (1,), 9)
+    """
 
     def __len__(self) -> int:
         raise NotImplementedError  # abstract
@@ -40,7 +58,15 @@ def _array(x: Any) -> np.ndarray:
 
 
 class TensorDataset(Dataset):
-    """Examples are the rows of one or more arrays of equal length (inputs, targets, ...)."""
+    """Examples are the rows of one or more arrays of equal length (inputs, targets, ...).
+
+    >>> import numpy as np
+    >>> from mininn.data import TensorDataset
+    >>> ds = TensorDataset(np.zeros((100, 3, 8, 8)), np.arange(100))
+    >>> x, y = ds[0]
+    >>> len(ds), x.shape, int(y)
+    (100, (3, 8, 8), 0)
+    """
 
     def __init__(self, *arrays: Any):
         if not arrays:
@@ -89,7 +115,15 @@ class Subset(Dataset):
 
 
 def random_split(dataset: Dataset, lengths: Sequence[int], seed: int | None = None) -> list[Subset]:
-    """Split into non-overlapping subsets of the given lengths, in a random order."""
+    """Split into non-overlapping subsets of the given lengths, in a random order.
+
+    >>> import numpy as np
+    >>> from mininn.data import TensorDataset, random_split
+    >>> ds = TensorDataset(np.zeros((10, 3)), np.arange(10))
+    >>> train, val = random_split(ds, [8, 2], seed=0)
+    >>> len(train), len(val), train[0][0].shape
+    (8, 2, (3,))
+    """
     if sum(lengths) != len(dataset):
         raise ValueError(f"lengths {list(lengths)} add up to {sum(lengths)}, not {len(dataset)}")
     rng = default_generator() if seed is None else np.random.default_rng(seed)
@@ -120,6 +154,13 @@ class DataLoader:
     seed : int or None
         Seed of the loader's own generator; None uses mininn's generator
         (`mininn.manual_seed`). Either way, the same seed gives the same batches.
+
+    >>> import numpy as np
+    >>> from mininn.data import DataLoader, TensorDataset
+    >>> ds = TensorDataset(np.zeros((10, 3), np.float32), np.arange(10))
+    >>> loader = DataLoader(ds, batch_size=4, shuffle=True, seed=0)
+    >>> [(x.shape, y.shape) for x, y in loader]
+    [((4, 3), (4,)), ((4, 3), (4,)), ((2, 3), (2,))]
     """
 
     def __init__(

@@ -75,19 +75,45 @@ __all__ = [
 
 
 class DatasetError(RuntimeError):
-    """A data set could not be found, is corrupt, or could not be downloaded."""
+    """A data set could not be found, is corrupt, or could not be downloaded.
+
+    >>> from mininn import datasets
+    >>> issubclass(datasets.DatasetNotFoundError, datasets.DatasetError)  # catch them all
+    True
+    >>> issubclass(datasets.DatasetError, RuntimeError)
+    True
+    """
 
 
 class DatasetNotFoundError(DatasetError, FileNotFoundError):
-    """No copy of the files anywhere, and no download (not allowed, or it failed)."""
+    """No copy of the files anywhere, and no download (not allowed, or it failed).
+
+    >>> from mininn import datasets
+    >>> issubclass(datasets.DatasetNotFoundError, datasets.DatasetError)
+    True
+    >>> issubclass(datasets.DatasetNotFoundError, FileNotFoundError)
+    True
+    """
 
 
 class DatasetCorruptError(DatasetError, ValueError):
-    """A file exists but is damaged, truncated, or not the expected data (wrong checksum)."""
+    """A file exists but is damaged, truncated, or not the expected data (wrong checksum).
+
+    >>> from mininn import datasets
+    >>> issubclass(datasets.DatasetCorruptError, datasets.DatasetError)
+    True
+    >>> issubclass(datasets.DatasetCorruptError, ValueError)
+    True
+    """
 
 
 class DatasetDownloadError(DatasetError):
-    """One download attempt failed (HTTP error, no connection, truncated, wrong checksum)."""
+    """One download attempt failed (HTTP error, no connection, truncated, wrong checksum).
+
+    >>> from mininn import datasets
+    >>> issubclass(datasets.DatasetDownloadError, datasets.DatasetError)
+    True
+    """
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,7 +313,17 @@ def _parse_idx(content: bytes, path: Path, magic: int | None = None) -> np.ndarr
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read an IDX file (gzip-compressed or not) into an array of the shape its header
     gives, e.g. uint8 (N, 28, 28) for MNIST images; no checksum is checked. Raises
-    `DatasetCorruptError` (a `ValueError`) naming the file if it is damaged or truncated."""
+    `DatasetCorruptError` (a `ValueError`) naming the file if it is damaged or truncated.
+
+    >>> import os, struct, tempfile
+    >>> import numpy as np
+    >>> from mininn.datasets import read_idx
+    >>> path = os.path.join(tempfile.mkdtemp(), "images-idx3-ubyte")
+    >>> with open(path, "wb") as f:  # magic: 0, 0, type 0x08 (uint8), 3 dimensions
+    ...     _ = f.write(struct.pack(">BBBBIII", 0, 0, 8, 3, 2, 4, 5) + bytes(40))
+    >>> read_idx(path).shape, read_idx(path).dtype
+    ((2, 4, 5), dtype('uint8'))
+    """
     path = Path(path)
     _, content = _read_bytes(path)
     return _parse_idx(content, path).copy()
@@ -611,6 +647,12 @@ class FashionMNIST(_IDXImages):
     train : bool
     files : dict
         The paths used: ``{"images": Path, "labels": Path}``.
+
+    >>> from mininn.datasets import FashionMNIST
+    >>> test = FashionMNIST(train=False)  # doctest: +SKIP
+    >>> image, label = test[0]  # doctest: +SKIP
+    >>> len(test), image.shape, image.dtype, len(test.classes)  # doctest: +SKIP
+    (10000, (1, 28, 28), dtype('float32'), 10)
     """
 
     name = "fashion-mnist"
@@ -639,6 +681,12 @@ class MNIST(_IDXImages):
     ``["0", ..., "9"]``. Uncompressed MNIST files cannot be checked against a published
     checksum (only the ``.gz`` files have one), so they are accepted with a warning after
     checking their IDX structure.
+
+    >>> from mininn.datasets import MNIST
+    >>> test = MNIST(train=False)  # doctest: +SKIP
+    >>> image, label = test[0]  # doctest: +SKIP
+    >>> len(test), image.shape, image.dtype, len(test.classes)  # doctest: +SKIP
+    (10000, (1, 28, 28), dtype('float32'), 10)
     """
 
     name = "mnist"
@@ -697,7 +745,12 @@ def run_data(args: argparse.Namespace) -> int:
 
 def main_data(argv: list[str] | None = None) -> int:
     """``mininn data [fashion-mnist|mnist] [--root DIR] [--no-download]``; returns the exit
-    code (0 when both splits are there and verified)."""
+    code (0 when both splits are there and verified).
+
+    >>> from mininn.datasets import main_data
+    >>> main_data(["mnist", "--no-download"])  # doctest: +SKIP
+    0
+    """
     parser = argparse.ArgumentParser(
         prog="mininn data", description="Find, download and verify a data set."
     )

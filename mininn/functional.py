@@ -10,6 +10,13 @@ Conventions, so each backward reads at a glance:
 - A backward returns one gradient per input. It may return a gradient of the broadcast
   shape: the engine sums it back to the input's shape.
 - No backward changes `grad` in place: it may be shared with other ops.
+
+>>> import mininn
+>>> import mininn.functional as F
+>>> x = mininn.ones(2, 3, requires_grad=True)
+>>> y = F.softmax(F.add(x, 1.0), axis=1)  # (2, 3) -> (2, 3)
+>>> y.shape, F.Softmax.apply(x, axis=1).shape
+((2, 3), (2, 3))
 """
 
 from __future__ import annotations
@@ -99,7 +106,14 @@ def _expand(grad: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarr
 
 
 class Add(Function):
-    """``a + b`` with broadcasting; backward passes `grad` to both inputs. Used by `add`."""
+    """``a + b`` with broadcasting; backward passes `grad` to both inputs. Used by `add`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Add.apply(mininn.randn(2, 3), mininn.randn(1, 3)).shape
+    (2, 3)
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -111,7 +125,14 @@ class Add(Function):
 
 
 class Sub(Function):
-    """``a - b`` with broadcasting; backward: ``grad`` and ``-grad``. Used by `sub`."""
+    """``a - b`` with broadcasting; backward: ``grad`` and ``-grad``. Used by `sub`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Sub.apply(mininn.randn(2, 3), mininn.randn(3)).shape
+    (2, 3)
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -123,7 +144,14 @@ class Sub(Function):
 
 
 class Mul(Function):
-    """``a * b`` with broadcasting; backward: ``grad * b`` and ``grad * a``. Used by `mul`."""
+    """``a * b`` with broadcasting; backward: ``grad * b`` and ``grad * a``. Used by `mul`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Mul.apply(mininn.randn(2, 3), mininn.randn(2, 1)).shape
+    (2, 3)
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -140,6 +168,12 @@ class Div(Function):
     """``a / b`` with broadcasting; backward: ``grad / b`` and ``-grad * a / b**2``.
 
     Used by `div`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Div.apply(mininn.randn(2, 3), mininn.rand(2, 3) + 1).shape
+    (2, 3)
     """
 
     @staticmethod
@@ -154,7 +188,14 @@ class Div(Function):
 
 
 class Neg(Function):
-    """``-a``; backward: ``-grad``. Used by `neg`."""
+    """``-a``; backward: ``-grad``. Used by `neg`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Neg.apply(mininn.randn(2, 3)).shape
+    (2, 3)
+    """
 
     @staticmethod
     def forward(ctx, a):
@@ -166,7 +207,14 @@ class Neg(Function):
 
 
 class PowConstant(Function):
-    """a ** p for a constant number p."""
+    """a ** p for a constant number p.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.PowConstant.apply(mininn.randn(2, 3), exponent=2).shape
+    (2, 3)
+    """
 
     @staticmethod
     def forward(ctx, a, exponent):
@@ -182,7 +230,14 @@ class PowConstant(Function):
 
 
 class Pow(Function):
-    """a ** b where both may require gradients: d/da = b a^(b-1), d/db = a^b log a."""
+    """a ** b where both may require gradients: d/da = b a^(b-1), d/db = a^b log a.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Pow.apply(mininn.rand(2, 3) + 1, mininn.randn(2, 3)).shape
+    (2, 3)
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -258,7 +313,12 @@ def neg(a: Any) -> Tensor:
 
 
 def pow(a: Any, exponent: Any) -> Tensor:  # noqa: A001 - mirrors torch.pow
-    """a ** exponent; a constant exponent is not differentiated."""
+    """a ** exponent; a constant exponent is not differentiated.
+
+    >>> import mininn.functional as F
+    >>> F.pow([[1.0, 2.0, 3.0]], 2).shape
+    (1, 3)
+    """
     if isinstance(exponent, numbers.Real) and not isinstance(exponent, Tensor):
         return PowConstant.apply(_tensor(a), exponent=exponent)
     return Pow.apply(*_pair(a, exponent))
@@ -270,7 +330,14 @@ def pow(a: Any, exponent: Any) -> Tensor:  # noqa: A001 - mirrors torch.pow
 
 
 class MatMul(Function):
-    """a @ b with NumPy's rules: 1-D operands are vectors, leading axes broadcast."""
+    """a @ b with NumPy's rules: 1-D operands are vectors, leading axes broadcast.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.MatMul.apply(mininn.randn(5, 2, 3), mininn.randn(3, 4)).shape
+    (5, 2, 4)
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -298,7 +365,13 @@ class MatMul(Function):
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    """Matrix product with shape checks that name both shapes."""
+    """Matrix product with shape checks that name both shapes.
+
+    >>> import numpy as np
+    >>> import mininn.functional as F
+    >>> F.matmul(np.ones((2, 3)), np.ones((3, 4))).shape
+    (2, 4)
+    """
     a, b = _tensor(a), _tensor(b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(
@@ -329,7 +402,14 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 
 class Exp(Function):
-    """``exp(a)``; backward: ``grad * exp(a)``. Used by `exp`."""
+    """``exp(a)``; backward: ``grad * exp(a)``. Used by `exp`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Exp.apply(mininn.randn(2, 3)).shape
+    (2, 3)
+    """
 
     @staticmethod
     def forward(ctx, a):
@@ -344,7 +424,14 @@ class Exp(Function):
 
 
 class Log(Function):
-    """``log(a)``; backward: ``grad / a``. Used by `log`."""
+    """``log(a)``; backward: ``grad / a``. Used by `log`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Log.apply(mininn.rand(2, 3) + 1).shape
+    (2, 3)
+    """
 
     @staticmethod
     def forward(ctx, a):
@@ -358,7 +445,14 @@ class Log(Function):
 
 
 class Abs(Function):
-    """``|a|``; backward: ``grad * sign(a)`` (0 at 0). Used by `abs`."""
+    """``|a|``; backward: ``grad * sign(a)`` (0 at 0). Used by `abs`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Abs.apply(mininn.randn(2, 3)).shape
+    (2, 3)
+    """
 
     @staticmethod
     def forward(ctx, a):
@@ -372,7 +466,14 @@ class Abs(Function):
 
 
 class ReLU(Function):
-    """``max(a, 0)``; backward: `grad` where ``a > 0``, else 0. Used by `relu`."""
+    """``max(a, 0)``; backward: `grad` where ``a > 0``, else 0. Used by `relu`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.ReLU.apply(mininn.randn(2, 3)).shape
+    (2, 3)
+    """
 
     @staticmethod
     def forward(ctx, a):
@@ -386,7 +487,14 @@ class ReLU(Function):
 
 
 class Sigmoid(Function):
-    """1 / (1 + e^-a), computed without overflow for large |a|."""
+    """1 / (1 + e^-a), computed without overflow for large |a|.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Sigmoid.apply(mininn.randn(2, 3)).shape
+    (2, 3)
+    """
 
     @staticmethod
     def forward(ctx, a):
@@ -402,7 +510,14 @@ class Sigmoid(Function):
 
 
 class Tanh(Function):
-    """``tanh(a)``; backward: ``grad * (1 - tanh(a)**2)``. Used by `tanh`."""
+    """``tanh(a)``; backward: ``grad * (1 - tanh(a)**2)``. Used by `tanh`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Tanh.apply(mininn.randn(2, 3)).shape
+    (2, 3)
+    """
 
     @staticmethod
     def forward(ctx, a):
@@ -488,7 +603,14 @@ def tanh(a: Any) -> Tensor:
 
 
 class Sum(Function):
-    """Sum over axes; backward broadcasts `grad` back to the input's shape. Used by `sum`."""
+    """Sum over axes; backward broadcasts `grad` back to the input's shape. Used by `sum`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Sum.apply(mininn.randn(2, 3, 4), axes=(1,), keepdims=False).shape
+    (2, 4)
+    """
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
@@ -501,7 +623,14 @@ class Sum(Function):
 
 
 class Mean(Function):
-    """Mean over axes; backward broadcasts `grad` divided by the count. Used by `mean`."""
+    """Mean over axes; backward broadcasts `grad` divided by the count. Used by `mean`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Mean.apply(mininn.randn(2, 3, 4), axes=(0, 2), keepdims=True).shape
+    (1, 3, 1)
+    """
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
@@ -516,7 +645,14 @@ class Mean(Function):
 
 
 class Max(Function):
-    """Largest value along axes. Tied maxima share the gradient equally (as torch.amax)."""
+    """Largest value along axes. Tied maxima share the gradient equally (as torch.amax).
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Max.apply(mininn.randn(2, 3, 4), axes=(2,), keepdims=False).shape
+    (2, 3)
+    """
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
@@ -582,7 +718,14 @@ def max(a: Any, axis: int | Sequence[int] | None = None, keepdims: bool = False)
 
 
 class Reshape(Function):
-    """A new shape for the same values; backward reshapes `grad` back. Used by `reshape`."""
+    """A new shape for the same values; backward reshapes `grad` back. Used by `reshape`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Reshape.apply(mininn.randn(2, 3, 4), shape=(6, 4)).shape
+    (6, 4)
+    """
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -598,6 +741,12 @@ class Permute(Function):
     """Reorder axes; backward applies the inverse permutation.
 
     Used by `permute` and `transpose`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Permute.apply(mininn.randn(2, 3, 4), dims=(2, 0, 1)).shape
+    (4, 2, 3)
     """
 
     @staticmethod
@@ -620,6 +769,12 @@ class GetItem(Function):
     """``a[index]``; backward scatters `grad` into zeros of a's shape (adding repeats).
 
     Used by `getitem`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.GetItem.apply(mininn.randn(5, 3), index=slice(1, 3)).shape
+    (2, 3)
     """
 
     @staticmethod
@@ -672,7 +827,13 @@ def permute(a: Any, dims: Sequence[int]) -> Tensor:
 
 
 def transpose(a: Any, dim0: int = -2, dim1: int = -1) -> Tensor:
-    """Swap axes `dim0` and `dim1` (by default the last two)."""
+    """Swap axes `dim0` and `dim1` (by default the last two).
+
+    >>> import numpy as np
+    >>> import mininn.functional as F
+    >>> F.transpose(np.zeros((2, 3, 4))).shape, F.transpose(np.zeros((2, 3, 4)), 0, 2).shape
+    ((2, 4, 3), (4, 3, 2))
+    """
     a = _tensor(a)
     if a.ndim < 2 and (dim0, dim1) == (-2, -1):
         return permute(a, tuple(range(a.ndim)))
@@ -718,7 +879,14 @@ def getitem(a: Any, index: Any) -> Tensor:
 
 
 class LogSumExp(Function):
-    """log(sum(exp(a))) along axes, computed as m + log(sum(exp(a - m))) with m = max(a)."""
+    """log(sum(exp(a))) along axes, computed as m + log(sum(exp(a - m))) with m = max(a).
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.LogSumExp.apply(mininn.randn(2, 5), axes=(1,), keepdims=False).shape
+    (2,)
+    """
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
@@ -740,6 +908,12 @@ class Softmax(Function):
     """Softmax ``s`` along an axis; backward: ``s * (grad - sum(grad * s))`` along it.
 
     Used by `softmax`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Softmax.apply(mininn.randn(2, 5), axis=1).shape
+    (2, 5)
     """
 
     @staticmethod
@@ -760,6 +934,12 @@ class LogSoftmax(Function):
     """Log-softmax along an axis; backward: ``grad - softmax * sum(grad)`` along it.
 
     Used by `log_softmax`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.LogSoftmax.apply(mininn.randn(2, 5), axis=1).shape
+    (2, 5)
     """
 
     @staticmethod
@@ -828,6 +1008,12 @@ class Concatenate(Function):
     """Join tensors along an existing axis; backward splits `grad` into the pieces.
 
     Used by `concatenate`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Concatenate.apply(mininn.randn(2, 3), mininn.randn(4, 3), axis=0).shape
+    (6, 3)
     """
 
     @staticmethod
@@ -842,7 +1028,14 @@ class Concatenate(Function):
 
 
 class Stack(Function):
-    """Join tensors along a new axis; backward takes each slice of `grad`. Used by `stack`."""
+    """Join tensors along a new axis; backward takes each slice of `grad`. Used by `stack`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Stack.apply(mininn.randn(2, 3), mininn.randn(2, 3), axis=0).shape
+    (2, 2, 3)
+    """
 
     @staticmethod
     def forward(ctx, *arrays, axis):
@@ -863,7 +1056,13 @@ def _sequence(tensors: Any, name: str) -> list[Tensor]:
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis; all other sizes must agree."""
+    """Join tensors along an existing axis; all other sizes must agree.
+
+    >>> import numpy as np
+    >>> import mininn.functional as F
+    >>> F.concatenate([np.zeros((2, 3)), np.ones((5, 3))], axis=0).shape
+    (7, 3)
+    """
     ts = _sequence(tensors, "concatenate")
     ndim = ts[0].ndim
     if ndim == 0 or any(t.ndim != ndim for t in ts):
@@ -882,7 +1081,13 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors of one shape along a new axis."""
+    """Join tensors of one shape along a new axis.
+
+    >>> import numpy as np
+    >>> import mininn.functional as F
+    >>> F.stack([np.zeros((2, 3)), np.ones((2, 3))], axis=0).shape
+    (2, 2, 3)
+    """
     ts = _sequence(tensors, "stack")
     if any(t.shape != ts[0].shape for t in ts):
         raise ValueError(f"stack needs tensors of one shape, got {[t.shape for t in ts]}")
@@ -899,6 +1104,12 @@ class Affine(Function):
     """x @ w.T + b: the Function behind `F.linear` and `nn.Linear`, fused for speed.
 
     x: (..., in), w: (out, in), b: (out,) or absent. Backward sums over every leading axis.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Affine.apply(mininn.randn(8, 3), mininn.randn(5, 3), mininn.randn(5)).shape
+    (8, 5)
     """
 
     @staticmethod
@@ -922,7 +1133,14 @@ class Affine(Function):
 
 
 def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
-    """y = x W^T + b, with W of shape (out_features, in_features) as in PyTorch."""
+    """y = x W^T + b, with W of shape (out_features, in_features) as in PyTorch.
+
+    >>> import numpy as np
+    >>> import mininn.functional as F
+    >>> x, w, b = np.ones((8, 3)), np.ones((5, 3)), np.zeros(5)
+    >>> F.linear(x, w, b).shape
+    (8, 5)
+    """
     x, weight = _tensor(x), _tensor(weight)
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out, in), got shape {weight.shape}")
@@ -943,6 +1161,12 @@ class LeakyReLU(Function):
     """`a` where positive, else ``negative_slope * a``; backward scales `grad` the same way.
 
     Used by `leaky_relu`.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.LeakyReLU.apply(mininn.randn(2, 3), negative_slope=0.01).shape
+    (2, 3)
     """
 
     @staticmethod
@@ -969,7 +1193,14 @@ def leaky_relu(a: Any, negative_slope: float = 0.01) -> Tensor:
 
 
 class GELU(Function):
-    """x * Phi(x) with the exact normal CDF (Numba kernels in mininn.kernels.activations)."""
+    """x * Phi(x) with the exact normal CDF (Numba kernels in mininn.kernels.activations).
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.GELU.apply(mininn.randn(2, 3)).shape
+    (2, 3)
+    """
 
     @staticmethod
     def forward(ctx, a):
@@ -1001,7 +1232,14 @@ def gelu(a: Any) -> Tensor:
 
 
 class Dropout(Function):
-    """Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p)."""
+    """Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p).
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Dropout.apply(mininn.randn(2, 3), mask=mininn.ones(2, 3).data * 2).shape
+    (2, 3)
+    """
 
     @staticmethod
     def forward(ctx, a, mask):
@@ -1014,7 +1252,15 @@ class Dropout(Function):
 
 
 def dropout(a: Any, p: float = 0.5, training: bool = True) -> Tensor:
-    """Dropout with mininn's generator (see `mininn.manual_seed`); identity when not training."""
+    """Dropout with mininn's generator (see `mininn.manual_seed`); identity when not training.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> x = mininn.ones(4, 10)
+    >>> F.dropout(x, p=0.5).shape, bool((F.dropout(x, training=False).data == 1).all())
+    ((4, 10), True)
+    """
     from mininn.tensor import default_generator
 
     if not 0.0 <= p <= 1.0:
@@ -1036,6 +1282,13 @@ class BatchNorm(Function):
     into `mean` and `var`. Evaluation: `mean` and `var` are the given running statistics.
     x: (N, C) or (N, C, L...); weight, bias: (C,). The arithmetic runs in Numba kernels over
     x viewed as (N, C, M); `mininn.kernels.norm` holds them and the NumPy references.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> x = mininn.randn(8, 3, 4, 4)  # F.batch_norm applies BatchNorm
+    >>> F.batch_norm(x, None, None, training=True).shape
+    (8, 3, 4, 4)
     """
 
     @staticmethod
@@ -1074,6 +1327,14 @@ def batch_norm(
 
     The running variance is updated with the unbiased batch variance, the normalisation uses
     the biased one (PyTorch's convention).
+
+    >>> import numpy as np
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> x, mean, var = mininn.randn(8, 3), np.zeros(3, np.float32), np.ones(3, np.float32)
+    >>> F.batch_norm(x, mean, var, training=True).shape
+    (8, 3)
     """
     x = _tensor(x)
     if x.ndim < 2:
@@ -1168,6 +1429,13 @@ class Conv2d(Function):
     Forward: cols = im2col(x) of shape (C*KH*KW, N*OH*OW); out = W @ cols (+ b), reordered
     to (N, O, OH, OW). Backward: dW = dout @ cols^T, dx = col2im(W^T @ dout), db = the sum
     of dout over N, OH and OW (dout flattened to (O, N*OH*OW)).
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> x, w = mininn.randn(2, 3, 8, 8), mininn.randn(4, 3, 3, 3)
+    >>> F.Conv2d.apply(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1)).shape
+    (2, 4, 6, 6)
     """
 
     @staticmethod
@@ -1216,6 +1484,13 @@ def conv2d(
     """2-D convolution as in PyTorch: x (N, C, H, W), weight (O, C, KH, KW), bias (O,).
 
     Returns (N, O, OH, OW) with OH = floor((H + 2 padding - dilation (KH - 1) - 1) / stride) + 1.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> x, w = mininn.randn(2, 3, 8, 8), mininn.randn(4, 3, 3, 3)
+    >>> F.conv2d(x, w, padding=1).shape, F.conv2d(x, w, stride=2).shape
+    ((2, 4, 8, 8), (2, 4, 3, 3))
     """
     from mininn.kernels.conv import conv_output_size
 
@@ -1272,7 +1547,14 @@ def _pool_args(x, kernel_size, stride, padding, where):
 
 
 class MaxPool2d(Function):
-    """Max over each window; backward sends each window's gradient to its first maximum."""
+    """Max over each window; backward sends each window's gradient to its first maximum.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.max_pool2d(mininn.randn(2, 3, 8, 8), 2).shape  # applies MaxPool2d
+    (2, 3, 4, 4)
+    """
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, oh, ow):
@@ -1291,7 +1573,14 @@ class MaxPool2d(Function):
 
 
 class AvgPool2d(Function):
-    """Mean over each window (padding counted as zeros); backward spreads the gradient evenly."""
+    """Mean over each window (padding counted as zeros); backward spreads the gradient evenly.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.avg_pool2d(mininn.randn(2, 3, 8, 8), 2).shape  # applies AvgPool2d
+    (2, 3, 4, 4)
+    """
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, oh, ow):
@@ -1310,13 +1599,25 @@ class AvgPool2d(Function):
 
 
 def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """Max pooling as in PyTorch (stride defaults to kernel_size; padding never wins)."""
+    """Max pooling as in PyTorch (stride defaults to kernel_size; padding never wins).
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> F.max_pool2d(mininn.ones(2, 3, 8, 8), 2).shape
+    (2, 3, 4, 4)
+    """
     x, kernel, stride, padding, oh, ow = _pool_args(x, kernel_size, stride, padding, "max_pool2d")
     return MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding, oh=oh, ow=ow)
 
 
 def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """Average pooling as in PyTorch (zero padding included in the mean)."""
+    """Average pooling as in PyTorch (zero padding included in the mean).
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> F.avg_pool2d(mininn.ones(2, 3, 8, 8), 3, stride=1, padding=1).shape
+    (2, 3, 8, 8)
+    """
     x, kernel, stride, padding, oh, ow = _pool_args(x, kernel_size, stride, padding, "avg_pool2d")
     return AvgPool2d.apply(x, kernel=kernel, stride=stride, padding=padding, oh=oh, ow=ow)
 
@@ -1326,6 +1627,11 @@ def adaptive_avg_pool2d(x: Any, output_size: Any) -> Tensor:
 
     Supported when the input's height and width are multiples of the output size (then the
     windows are equal and do not overlap, as in PyTorch).
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> F.adaptive_avg_pool2d(mininn.ones(2, 3, 7, 7), 1).shape
+    (2, 3, 1, 1)
     """
     x = _tensor(x)
     _image_batch(x, "adaptive_avg_pool2d")

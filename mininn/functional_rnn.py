@@ -146,6 +146,14 @@ class LSTM(Function):
 
     Per step: a = x_t W_ih^T + b_ih + h W_hh^T + b_hh; i, f, o = sigmoid, g = tanh of its
     four blocks; c' = f c + i g; h' = o tanh(c').
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> x, w_ih, w_hh = mininn.randn(7, 2, 3), mininn.randn(20, 3), mininn.randn(20, 5)
+    >>> out, h_n, c_n = F.lstm(x, w_ih, w_hh)  # applies LSTM
+    >>> out.shape, h_n.shape, c_n.shape
+    ((7, 2, 5), (2, 5), (2, 5))
     """
 
     @staticmethod
@@ -211,6 +219,14 @@ class GRU(Function):
 
     Per step: r, z = sigmoid(x W_i{r,z}^T + b_i{r,z} + h W_h{r,z}^T + b_h{r,z});
     n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn)); h' = (1 - z) n + z h.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> x, w_ih, w_hh = mininn.randn(7, 2, 3), mininn.randn(15, 3), mininn.randn(15, 5)
+    >>> out, h_n = F.gru(x, w_ih, w_hh)  # applies GRU
+    >>> out.shape, h_n.shape
+    ((7, 2, 5), (2, 5))
     """
 
     @staticmethod
@@ -282,6 +298,14 @@ class RNN(Function):
 
     f is tanh, or relu with ``relu=True``. Inputs: x (T, N, I), h0 (N, H), w_ih (H, I),
     w_hh (H, H), optionally b_ih, b_hh (H,). Output: packed (T+1, N, H) = ``[h_0..h_T]``.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> x, w_ih, w_hh = mininn.randn(7, 2, 3), mininn.randn(5, 3), mininn.randn(5, 5)
+    >>> out, h_n = F.rnn(x, w_ih, w_hh)  # applies RNN
+    >>> out.shape, h_n.shape
+    ((7, 2, 5), (2, 5))
     """
 
     @staticmethod
@@ -429,6 +453,14 @@ def gru(
 
     x (T, N, I); w_ih (3H, I) and w_hh (3H, H) hold the gates r, z, n stacked as in
     PyTorch; b_ih, b_hh (3H,) or None; h0 (N, H), zeros when None.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> x, w_ih, w_hh = mininn.randn(7, 2, 3), mininn.randn(15, 3), mininn.randn(15, 5)
+    >>> out, h_n = F.gru(x, w_ih, w_hh)
+    >>> out.shape, h_n.shape
+    ((7, 2, 5), (2, 5))
     """
     x, w_ih, w_hh, biases, h = _check_layer("gru", x, w_ih, w_hh, b_ih, b_hh, 3)
     h0 = _check_state("gru", "h0", h0, x, h, w_hh.dtype)
@@ -450,6 +482,14 @@ def rnn(
 
     h_t = f(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) with f = tanh or relu;
     x (T, N, I), w_ih (H, I), w_hh (H, H), b_ih, b_hh (H,) or None, h0 (N, H) or None.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> x, w_ih, w_hh = mininn.randn(7, 2, 3), mininn.randn(5, 3), mininn.randn(5, 5)
+    >>> out, h_n = F.rnn(x, w_ih, w_hh)
+    >>> out.shape, h_n.shape
+    ((7, 2, 5), (2, 5))
     """
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"rnn: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
@@ -466,7 +506,14 @@ def rnn(
 
 class Embedding(Function):
     """Row lookup: out[...] = weight[indices[...]]; backward adds each gradient row back
-    into the row it came from (repeated indices add up)."""
+    into the row it came from (repeated indices add up).
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.Embedding.apply(mininn.randn(10, 4), indices=[[1, 2, 3], [4, 5, 6]]).shape
+    (2, 3, 4)
+    """
 
     @staticmethod
     def forward(ctx, weight, indices):
@@ -487,6 +534,12 @@ def embedding(indices: Any, weight: Any) -> Tensor:
 
     Returns indices.shape + (embedding_dim,). Indices must be integers in
     [0, num_embeddings); a float or out-of-range index raises with the offending value.
+
+    >>> import mininn
+    >>> import mininn.functional as F
+    >>> mininn.manual_seed(0)
+    >>> F.embedding([[1, 2, 3], [4, 5, 6]], mininn.randn(10, 4)).shape
+    (2, 3, 4)
     """
     weight = _tensor(weight)
     idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)

@@ -19,7 +19,12 @@ __all__ = ["gradcheck", "GradcheckError"]
 
 
 class GradcheckError(AssertionError):
-    """Raised when an analytic gradient disagrees with the finite-difference estimate."""
+    """Raised when an analytic gradient disagrees with the finite-difference estimate.
+
+    >>> import mininn
+    >>> issubclass(mininn.GradcheckError, AssertionError)
+    True
+    """
 
 
 def _relative_error(a: np.ndarray, n: np.ndarray, floor: float) -> np.ndarray:
@@ -60,6 +65,13 @@ def gradcheck(
     list
         For each input, the largest relative error ``|a - n| / max(atol, |a| + |n|)``, or
         None for inputs that are not differentiated.
+
+    >>> import mininn
+    >>> mininn.manual_seed(0)
+    >>> x = mininn.randn(3, 4, requires_grad=True, dtype="float64")
+    >>> errors = mininn.gradcheck(lambda t: (t * t).sum(axis=1), x)  # (3, 4) -> (3,)
+    >>> len(errors), errors[0] < 1e-6
+    (1, True)
     """
     call = fn.apply if isinstance(fn, type) and issubclass(fn, Function) else fn
     tensors: list[Any] = []

@@ -60,6 +60,15 @@ def use_book_style() -> None:
 
     Call it after importing ``matplotlib.pyplot``: Jupyter's inline backend sets a
     transparent figure background when pyplot is first imported, and this undoes that.
+
+    >>> import matplotlib.pyplot as plt
+    >>> from mininn.plot import use_book_style
+    >>> with plt.rc_context():  # restores the previous settings afterwards
+    ...     use_book_style()
+    ...     fig, ax = plt.subplots()
+    >>> fig.get_size_inches().tolist(), fig.dpi, ax.xaxis.get_gridlines()[0].get_visible()
+    ([6.4, 4.0], 90.0, True)
+    >>> plt.close(fig)
     """
     mpl.rcParams.update(BOOK_STYLE)
     try:  # The inline backend keeps its own copy of figure settings; align it too.

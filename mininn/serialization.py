@@ -19,6 +19,13 @@ def save(obj: Any, path: str | os.PathLike) -> None:
 
     The file is written next to its destination and renamed into place, so an interrupted
     save never leaves a half-written file.
+
+    >>> import os, tempfile
+    >>> import mininn
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
+    >>> mininn.save(mininn.nn.Linear(3, 2), path)
+    >>> {k: v.shape for k, v in mininn.load(path).items()}
+    {'weight': (2, 3), 'bias': (2,)}
     """
     from mininn.nn.module import Module
 
@@ -41,6 +48,15 @@ def save(obj: Any, path: str | os.PathLike) -> None:
 
 
 def load(path: str | os.PathLike) -> OrderedDict[str, np.ndarray]:
-    """The arrays saved by `save`, by name, in the order they were saved."""
+    """The arrays saved by `save`, by name, in the order they were saved.
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import mininn
+    >>> path = os.path.join(tempfile.mkdtemp(), "state.npz")
+    >>> mininn.save({"w": np.zeros((2, 3), np.float32)}, path)
+    >>> mininn.load(path)["w"].shape
+    (2, 3)
+    """
     with np.load(path, allow_pickle=False) as f:
         return OrderedDict((k, f[k]) for k in f.files)

@@ -45,7 +45,14 @@ _state = threading.local()
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside a `no_grad()` block."""
+    """True unless inside a `no_grad()` block.
+
+    >>> import mininn
+    >>> with mininn.no_grad():
+    ...     inside = mininn.is_grad_enabled()
+    >>> mininn.is_grad_enabled(), inside
+    (True, False)
+    """
     return getattr(_state, "grad_enabled", True)
 
 
@@ -66,14 +73,27 @@ class _GradMode(contextlib.ContextDecorator):
 def no_grad() -> _GradMode:
     """Context manager (or decorator) that turns graph recording off.
 
-    >>> with no_grad():
+    >>> import mininn
+    >>> x = mininn.ones(2, 3, requires_grad=True)
+    >>> with mininn.no_grad():
     ...     y = x * 2      # y.requires_grad is False, nothing is recorded
+    >>> y.shape, y.requires_grad
+    ((2, 3), False)
     """
     return _GradMode(False)
 
 
 def enable_grad() -> _GradMode:
-    """Context manager (or decorator) that turns graph recording back on inside `no_grad`."""
+    """Context manager (or decorator) that turns graph recording back on inside `no_grad`.
+
+    >>> import mininn
+    >>> x = mininn.ones(3, requires_grad=True)
+    >>> with mininn.no_grad():
+    ...     with mininn.enable_grad():
+    ...         y = x * 2
+    >>> y.shape, y.requires_grad
+    ((3,), True)
+    """
     return _GradMode(True)
 
 
@@ -85,6 +105,13 @@ def manual_seed(seed: int) -> None:
 
     Same seed and same thread count give the same numbers. `default_generator()` returns the
     generator itself.
+
+    >>> import mininn
+    >>> mininn.manual_seed(0)
+    >>> a = mininn.randn(2, 3)
+    >>> mininn.manual_seed(0)
+    >>> bool((a.data == mininn.randn(2, 3).data).all())
+    True
     """
     global _generator
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
@@ -93,7 +120,13 @@ def manual_seed(seed: int) -> None:
 
 
 def default_generator() -> np.random.Generator:
-    """The generator that `manual_seed` seeds."""
+    """The generator that `manual_seed` seeds.
+
+    >>> import mininn
+    >>> mininn.manual_seed(0)
+    >>> mininn.default_generator().random((2, 3)).shape
+    (2, 3)
+    """
     return _generator
 
 
@@ -147,6 +180,13 @@ class Context:
     `save_for_backward(*arrays)` stores arrays, read back as `saved_tensors`. Any other
     attribute (`ctx.axis = axis`) can be set freely. `needs_input_grad[i]` says whether input
     `i` wants a gradient, so backward can skip work.
+
+    >>> import numpy as np
+    >>> from mininn import Context
+    >>> ctx = Context(needs_input_grad=(True, False))
+    >>> ctx.save_for_backward(np.zeros((2, 3)))
+    >>> [a.shape for a in ctx.saved_tensors], ctx.needs_input_grad
+    ([(2, 3)], (True, False))
     """
 
     def __init__(self, needs_input_grad: tuple[bool, ...]):
@@ -186,6 +226,23 @@ class Function:
     numbers and arrays taken as constants); keyword arguments are passed to `forward` as
     settings (`Sum.apply(x, axis=0)`). `backward` returns one gradient per positional input,
     of that input's shape or broadcastable to it, or None where there is none.
+
+    >>> import numpy as np
+    >>> from mininn import Function, Tensor
+    >>> class Square(Function):
+    ...     @staticmethod
+    ...     def forward(ctx, a):
+    ...         ctx.save_for_backward(a)
+    ...         return a * a
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (a,) = ctx.saved_tensors
+    ...         return (2 * a * grad,)
+    >>> x = Tensor(np.ones((2, 3)), requires_grad=True)
+    >>> y = Square.apply(x)
+    >>> y.sum().backward()
+    >>> y.shape, x.grad.shape
+    ((2, 3), (2, 3))
     """
 
     @staticmethod
@@ -284,6 +341,14 @@ class Tensor:
         tensors can require gradients.
     dtype : optional
         Force a dtype (for example ``np.float64`` for gradient checks).
+
+    >>> import mininn
+    >>> x = mininn.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> x.shape, x.dtype
+    ((2, 2), dtype('float32'))
+    >>> (x * x).sum().backward()
+    >>> x.grad.shape
+    (2, 2)
     """
 
     __array_priority__ = 1000  # ndarray op Tensor -> Tensor's reflected operator
@@ -592,7 +657,13 @@ class Tensor:
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    """Same as `Tensor(data, requires_grad, dtype)`, the spelling PyTorch readers expect."""
+    """Same as `Tensor(data, requires_grad, dtype)`, the spelling PyTorch readers expect.
+
+    >>> import mininn
+    >>> t = mininn.tensor([[1, 2, 3]], dtype="float32")
+    >>> t.shape, t.dtype
+    ((1, 3), dtype('float32'))
+    """
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
@@ -625,13 +696,27 @@ def ones(*shape: Any, requires_grad: bool = False, dtype: Any = DEFAULT_DTYPE) -
 
 
 def randn(*shape: Any, requires_grad: bool = False, dtype: Any = DEFAULT_DTYPE) -> Tensor:
-    """Standard normal samples from mininn's generator (see `manual_seed`)."""
+    """Standard normal samples from mininn's generator (see `manual_seed`).
+
+    >>> import mininn
+    >>> mininn.manual_seed(0)
+    >>> x = mininn.randn(2, 3)
+    >>> x.shape, x.dtype
+    ((2, 3), dtype('float32'))
+    """
     data = _generator.standard_normal(_shape(shape)).astype(dtype)
     return Tensor(data, requires_grad=requires_grad)
 
 
 def rand(*shape: Any, requires_grad: bool = False, dtype: Any = DEFAULT_DTYPE) -> Tensor:
-    """Uniform samples in [0, 1) from mininn's generator (see `manual_seed`)."""
+    """Uniform samples in [0, 1) from mininn's generator (see `manual_seed`).
+
+    >>> import mininn
+    >>> mininn.manual_seed(0)
+    >>> x = mininn.rand(4, 5)
+    >>> x.shape, bool((x.data >= 0).all() and (x.data < 1).all())
+    ((4, 5), True)
+    """
     data = _generator.random(_shape(shape)).astype(dtype)
     return Tensor(data, requires_grad=requires_grad)
 

@@ -71,6 +71,13 @@ class History:
         (wall-clock time of the epoch, validation included).
     epoch : list[int]
         Epoch numbers, starting at 0.
+
+    >>> from mininn.train import History
+    >>> history = History()
+    >>> history.append(0, {"loss": 0.9, "accuracy": 0.6})
+    >>> history.append(1, {"loss": 0.5, "accuracy": 0.8})
+    >>> len(history), history["loss"], history.epoch
+    (2, [0.9, 0.5], [0, 1])
     """
 
     def __init__(self) -> None:

@@ -7,8 +7,11 @@ each of them. The site is built once per session (tests/conftest.py).
 
 from __future__ import annotations
 
+import doctest
 import importlib
+import importlib.util
 import inspect
+import pkgutil
 import re
 from pathlib import Path
 
@@ -47,8 +50,6 @@ def public_names() -> dict[str, str]:
 
 def test_every_module_with_public_names_is_covered():
     """A new public module (one with __all__) gets a page: add it to MODULES and book/api/."""
-    import pkgutil
-
     import mininn
 
     found = {"mininn"}
@@ -103,3 +104,51 @@ def test_reference_is_its_own_part_before_the_back_matter():
 
 def test_how_to_use_links_to_the_reference():
     assert "{ref}`api-reference`" in (ROOT / "book/foundations/how_to_use.md").read_text()
+
+
+def test_every_public_name_has_an_example():
+    """Each public class, function and module shows its use (and shapes) in a ``>>>`` example.
+
+    Constants (``BOOK_STYLE``, ``MIRRORS``, ...) are documented by a ``#:`` comment, whose text
+    is not the object's ``__doc__``, so they are not checked here.
+    """
+    missing = []
+    for name in public_names():
+        module_name, _, attr = name.rpartition(".")
+        obj = getattr(importlib.import_module(module_name), attr)
+        if not (inspect.ismodule(obj) or inspect.isclass(obj) or callable(obj)):
+            continue
+        if ">>>" not in (inspect.getdoc(obj) or ""):
+            missing.append(name)
+    assert not missing, f"{len(missing)} public names have no >>> example: {missing}"
+
+
+def modules_with_examples() -> list[str]:
+    """Every module of mininn whose source holds a ``>>>`` example (kernels included)."""
+    import mininn
+
+    names = ["mininn"] + [info.name for info in pkgutil.walk_packages(mininn.__path__, "mininn.")]
+    found = []
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        if spec and spec.origin and spec.origin.endswith(".py"):
+            if ">>>" in Path(spec.origin).read_text():
+                found.append(name)
+    return found
+
+
+@pytest.mark.parametrize("module_name", modules_with_examples())
+def test_docstring_examples_run(module_name):
+    """The examples in the docstrings (and so on the website) run and print what they show."""
+    module = importlib.import_module(module_name)
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner(optionflags=flags)
+    report: list[str] = []
+    tests = finder.find(module, module_name)
+    for test in tests:
+        runner.run(test, out=report.append)
+    result = runner.summarize(verbose=False)
+    assert result.attempted > 0, f"{module_name}: no examples found"
+    assert result.failed == 0, f"{module_name}: {result.failed} example(s) failed\n" + "".join(
+        report
+    )

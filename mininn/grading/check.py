@@ -23,6 +23,10 @@ def check(
     """Run the visible cases of `exercise_id` on `function`; print a line per case.
 
     Returns True when every case passes.
+
+    >>> from mininn.grading import check
+    >>> check("linalg.project", lambda x, y: None, verbose=False)  # a wrong answer
+    False
     """
     if exercise_id not in EXERCISES:
         close = [k for k in EXERCISES if k.split(".")[-1] == exercise_id.split(".")[-1]]

@@ -24,6 +24,12 @@ class Case:
 
     `expected` is an ndarray, a number, or a tuple of those (for functions that return
     several arrays). `rtol` bounds the relative error |x - y| / max(1e-8, |x| + |y|).
+
+    >>> import numpy as np
+    >>> from mininn.grading import Case
+    >>> case = Case("2x3 ones", args=(np.ones((2, 3)),), expected=np.full(2, 3.0))
+    >>> case.args[0].shape, case.expected.shape, case.rtol, case.hidden
+    ((2, 3), (2,), 1e-05, False)
     """
 
     name: str
@@ -39,6 +45,11 @@ class Exercise:
 
     `make_cases(seed)` builds the inputs from a seed and computes each reference answer with
     the checker's own implementation or a closed form.
+
+    >>> from mininn.grading import EXERCISES
+    >>> ex = EXERCISES["linalg.project"]
+    >>> ex.function, ex.chapter, ex.points, len(ex.cases(seed=0)) > 0
+    ('project', 'linear_algebra', 2, True)
     """
 
     id: str
@@ -87,7 +98,15 @@ def _describe(value: Any) -> str:
 
 
 def compare(actual: Any, expected: Any, rtol: float, where: str = "the result") -> str | None:
-    """None when `actual` matches `expected`; otherwise a message that says how it differs."""
+    """None when `actual` matches `expected`; otherwise a message that says how it differs.
+
+    >>> import numpy as np
+    >>> from mininn.grading import compare
+    >>> compare(np.ones(3), np.ones(3), rtol=1e-5) is None
+    True
+    >>> compare(np.ones(3), np.ones(4), rtol=1e-5)  # doctest: +ELLIPSIS
+    '...shape...'
+    """
     if isinstance(expected, tuple):
         if not isinstance(actual, tuple | list) or len(actual) != len(expected):
             n = len(expected)

@@ -1,4 +1,11 @@
-"""Neural-network building blocks with PyTorch's names: modules, layers, losses, init."""
+"""Neural-network building blocks with PyTorch's names: modules, layers, losses, init.
+
+>>> import mininn
+>>> from mininn import nn
+>>> model = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10))
+>>> model(mininn.ones(4, 1, 28, 28)).shape
+(4, 10)
+"""
 
 from mininn.nn import init, utils
 from mininn.nn.layers import (

@@ -2,6 +2,14 @@
 
 Xavier/Glorot keeps the variance of activations about constant through layers with
 symmetric activations (tanh); He/Kaiming does the same for ReLU, which zeroes half its input.
+
+>>> import mininn
+>>> from mininn import nn
+>>> mininn.manual_seed(0)
+>>> layer = nn.Linear(128, 64)
+>>> w = nn.init.kaiming_normal_(layer.weight)  # in place; returns its argument
+>>> w is layer.weight, w.shape, bool(abs(w.data.std() - (2 / 128) ** 0.5) < 0.02)
+(True, (64, 128), True)
 """
 
 from __future__ import annotations

@@ -41,6 +41,13 @@ class Linear(Module):
     """y = x W^T + b with W of shape (out_features, in_features), as in PyTorch.
 
     Initialised as PyTorch does: W and b uniform in +-1/sqrt(in_features).
+
+    >>> import mininn
+    >>> from mininn import nn
+    >>> mininn.manual_seed(0)
+    >>> layer = nn.Linear(3, 5)
+    >>> layer.weight.shape, layer.bias.shape, layer(mininn.randn(8, 3)).shape
+    ((5, 3), (5,), (8, 5))
     """
 
     def __init__(
@@ -154,7 +161,15 @@ class Softmax(Module):
 
 
 class Dropout(Module):
-    """Inverted dropout in training mode; the identity in evaluation mode."""
+    """Inverted dropout in training mode; the identity in evaluation mode.
+
+    >>> import mininn
+    >>> from mininn import nn
+    >>> mininn.manual_seed(0)
+    >>> drop, x = nn.Dropout(p=0.5), mininn.ones(4, 10)
+    >>> drop(x).shape, bool((drop.eval()(x).data == 1).all())
+    ((4, 10), True)
+    """
 
     def __init__(self, p: float = 0.5):
         super().__init__()
@@ -170,7 +185,15 @@ class Dropout(Module):
 
 
 class BatchNorm1d(Module):
-    """Batch normalisation over (N, C) or (N, C, L) inputs, with running statistics."""
+    """Batch normalisation over (N, C) or (N, C, L) inputs, with running statistics.
+
+    >>> import mininn
+    >>> from mininn import nn
+    >>> mininn.manual_seed(0)
+    >>> bn = nn.BatchNorm1d(3)
+    >>> bn(mininn.randn(8, 3)).shape, bn.running_mean.shape
+    ((8, 3), (3,))
+    """
 
     def __init__(
         self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True
@@ -207,7 +230,15 @@ class BatchNorm1d(Module):
 
 
 class BatchNorm2d(BatchNorm1d):
-    """Batch normalisation of images (N, C, H, W): statistics per channel over N, H and W."""
+    """Batch normalisation of images (N, C, H, W): statistics per channel over N, H and W.
+
+    >>> import mininn
+    >>> from mininn import nn
+    >>> mininn.manual_seed(0)
+    >>> bn = nn.BatchNorm2d(3)
+    >>> bn(mininn.randn(8, 3, 5, 5)).shape, bn.running_mean.shape
+    ((8, 3, 5, 5), (3,))
+    """
 
     def _check_input(self, x: Tensor) -> None:
         if x.ndim != 4 or x.shape[1] != self.num_features:
@@ -223,6 +254,13 @@ class Conv2d(Module):
     Input (N, in_channels, H, W), output (N, out_channels, OH, OW) with
     OH = floor((H + 2 padding - dilation (kh - 1) - 1) / stride) + 1. Initialised as PyTorch
     does: weight and bias uniform in +-1/sqrt(in_channels * kh * kw).
+
+    >>> import mininn
+    >>> from mininn import nn
+    >>> mininn.manual_seed(0)
+    >>> conv = nn.Conv2d(3, 16, kernel_size=3, padding=1)
+    >>> conv.weight.shape, conv(mininn.randn(2, 3, 28, 28)).shape
+    ((16, 3, 3, 3), (2, 16, 28, 28))
     """
 
     def __init__(
@@ -272,7 +310,14 @@ class Conv2d(Module):
 
 
 class MaxPool2d(Module):
-    """Max pooling over kernel_size windows (stride defaults to kernel_size)."""
+    """Max pooling over kernel_size windows (stride defaults to kernel_size).
+
+    >>> import mininn
+    >>> from mininn import nn
+    >>> mininn.manual_seed(0)
+    >>> nn.MaxPool2d(2)(mininn.randn(2, 16, 28, 28)).shape
+    (2, 16, 14, 14)
+    """
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0):
         super().__init__()
@@ -289,14 +334,28 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(MaxPool2d):
-    """Average pooling over kernel_size windows (stride defaults to kernel_size)."""
+    """Average pooling over kernel_size windows (stride defaults to kernel_size).
+
+    >>> import mininn
+    >>> from mininn import nn
+    >>> mininn.manual_seed(0)
+    >>> nn.AvgPool2d(2)(mininn.randn(2, 16, 28, 28)).shape
+    (2, 16, 14, 14)
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
 
 
 class AdaptiveAvgPool2d(Module):
-    """Average pooling to a fixed output size; AdaptiveAvgPool2d(1) is global average pooling."""
+    """Average pooling to a fixed output size; AdaptiveAvgPool2d(1) is global average pooling.
+
+    >>> import mininn
+    >>> from mininn import nn
+    >>> mininn.manual_seed(0)
+    >>> nn.AdaptiveAvgPool2d(1)(mininn.randn(2, 16, 7, 7)).shape
+    (2, 16, 1, 1)
+    """
 
     def __init__(self, output_size: Any):
         super().__init__()
@@ -311,7 +370,15 @@ class AdaptiveAvgPool2d(Module):
 
 
 class Flatten(Module):
-    """Merge axes start_dim..end_dim into one (by default: everything but the batch axis)."""
+    """Merge axes start_dim..end_dim into one (by default: everything but the batch axis).
+
+    >>> import mininn
+    >>> from mininn import nn
+    >>> mininn.manual_seed(0)
+    >>> x = mininn.randn(2, 16, 7, 7)
+    >>> nn.Flatten()(x).shape, nn.Flatten(start_dim=2)(x).shape
+    ((2, 784), (2, 16, 49))
+    """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()

@@ -27,7 +27,15 @@ __all__ = ["Parameter", "Module", "Sequential"]
 
 
 class Parameter(Tensor):
-    """A tensor that is a learnable parameter of a Module (requires_grad is True)."""
+    """A tensor that is a learnable parameter of a Module (requires_grad is True).
+
+    >>> import mininn
+    >>> from mininn import nn
+    >>> mininn.manual_seed(0)
+    >>> w = nn.Parameter(mininn.randn(3, 2).data)
+    >>> w.shape, w.requires_grad
+    ((3, 2), True)
+    """
 
     def __init__(self, data: Any, requires_grad: bool = True):
         arr = data.data if isinstance(data, Tensor) else np.asarray(data)
@@ -40,7 +48,20 @@ class Parameter(Tensor):
 
 
 class Module:
-    """Base class of every layer and model."""
+    """Base class of every layer and model.
+
+    >>> import mininn
+    >>> from mininn import nn
+    >>> class TwoLayer(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.fc1, self.fc2 = nn.Linear(4, 8), nn.Linear(8, 2)
+    ...     def forward(self, x):
+    ...         return self.fc2(self.fc1(x).relu())
+    >>> model = TwoLayer()
+    >>> model(mininn.randn(5, 4)).shape, [p.shape for p in model.parameters()]
+    ((5, 2), [(8, 4), (8,), (2, 8), (2,)])
+    """
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -199,7 +220,15 @@ class Module:
 
 
 class Sequential(Module):
-    """Modules applied one after another: `Sequential(Linear(4, 8), ReLU(), Linear(8, 2))`."""
+    """Modules applied one after another: `Sequential(Linear(4, 8), ReLU(), Linear(8, 2))`.
+
+    >>> import mininn
+    >>> from mininn import nn
+    >>> mininn.manual_seed(0)
+    >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> model(mininn.randn(5, 4)).shape, len(model)
+    ((5, 2), 3)
+    """
 
     def __init__(self, *modules: Module):
         super().__init__()

@@ -1,4 +1,13 @@
-"""Gradient utilities."""
+"""Gradient utilities.
+
+>>> import mininn
+>>> from mininn import nn
+>>> layer = nn.Linear(3, 2)
+>>> (100 * layer(mininn.ones(4, 3))).sum().backward()
+>>> norm = nn.utils.clip_grad_norm_(layer.parameters(), max_norm=1.0)
+>>> layer.weight.grad.shape, bool(norm > 1.0)
+((2, 3), True)
+"""
 
 from __future__ import annotations
 
@@ -18,6 +27,14 @@ def clip_grad_norm_(
 
     Returns the norm before clipping (as PyTorch does). Parameters without a gradient are
     skipped.
+
+    >>> import mininn
+    >>> from mininn import nn
+    >>> layer = nn.Linear(3, 2)
+    >>> (layer(mininn.ones(4, 3)) * 100).sum().backward()
+    >>> norm = nn.utils.clip_grad_norm_(layer.parameters(), max_norm=1.0)  # norm before clipping
+    >>> norm > 1.0, round(nn.utils.clip_grad_norm_(layer.parameters(), max_norm=1.0), 4)
+    (True, 1.0)
     """
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     grads = [p.grad for p in params if p.grad is not None]

@@ -3,6 +3,15 @@
 Each optimiser keeps `param_groups` (a list of dicts: the parameters and their settings, which
 learning-rate schedulers change) and per-parameter `state`. `step()` updates `p.data` in
 place from `p.grad`; `zero_grad()` clears the gradients.
+
+>>> import mininn
+>>> from mininn import nn, optim
+>>> model = nn.Linear(3, 1)
+>>> opt = optim.SGD(model.parameters(), lr=0.1)
+>>> model(mininn.ones(8, 3)).mean().backward()
+>>> opt.step(); opt.zero_grad()
+>>> [p.shape for p in opt.param_groups[0]["params"]]
+[(1, 3), (1,)]
 """
 
 from __future__ import annotations
@@ -31,7 +40,13 @@ __all__ = [
 
 
 class Optimizer:
-    """Base class: parameter groups, state, zero_grad. Subclasses define `_update`."""
+    """Base class: parameter groups, state, zero_grad. Subclasses define `_update`.
+
+    >>> from mininn import nn, optim
+    >>> opt = optim.SGD(nn.Linear(3, 2).parameters(), lr=0.1)  # SGD is an Optimizer
+    >>> isinstance(opt, optim.Optimizer), len(opt.param_groups), len(opt.param_groups[0]["params"])
+    (True, 1, 2)
+    """
 
     defaults: dict[str, Any] = {}
 
@@ -80,6 +95,15 @@ class SGD(Optimizer):
 
     g = grad + wd p;  b = mu b + (1 - dampening) g  (b = g at the first step);
     step = g + mu b (Nesterov) or b;  p = p - lr step.
+
+    >>> import mininn
+    >>> from mininn import nn, optim
+    >>> model = nn.Linear(3, 1)
+    >>> opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    >>> ((model(mininn.ones(8, 3)) - 1.0) ** 2).mean().backward()
+    >>> opt.step(); opt.zero_grad()
+    >>> model.weight.shape, model.weight.grad is None
+    ((1, 3), True)
     """
 
     def __init__(
@@ -120,7 +144,17 @@ class SGD(Optimizer):
 
 
 class Adagrad(Optimizer):
-    """Per-parameter step sizes that shrink with the sum of squared past gradients."""
+    """Per-parameter step sizes that shrink with the sum of squared past gradients.
+
+    >>> import mininn
+    >>> from mininn import nn, optim
+    >>> model = nn.Linear(3, 1)
+    >>> opt = optim.Adagrad(model.parameters(), lr=0.1)
+    >>> ((model(mininn.ones(8, 3)) - 1.0) ** 2).mean().backward()
+    >>> opt.step(); opt.zero_grad()
+    >>> model.weight.shape, model.weight.grad is None
+    ((1, 3), True)
+    """
 
     def __init__(
         self,
@@ -154,7 +188,17 @@ class Adagrad(Optimizer):
 
 
 class Adadelta(Optimizer):
-    """Step sizes from running averages of squared gradients and squared updates."""
+    """Step sizes from running averages of squared gradients and squared updates.
+
+    >>> import mininn
+    >>> from mininn import nn, optim
+    >>> model = nn.Linear(3, 1)
+    >>> opt = optim.Adadelta(model.parameters())
+    >>> ((model(mininn.ones(8, 3)) - 1.0) ** 2).mean().backward()
+    >>> opt.step(); opt.zero_grad()
+    >>> model.weight.shape, model.weight.grad is None
+    ((1, 3), True)
+    """
 
     def __init__(
         self,
@@ -182,7 +226,17 @@ class Adadelta(Optimizer):
 
 
 class RMSprop(Optimizer):
-    """Divide each step by a running root mean square of recent gradients."""
+    """Divide each step by a running root mean square of recent gradients.
+
+    >>> import mininn
+    >>> from mininn import nn, optim
+    >>> model = nn.Linear(3, 1)
+    >>> opt = optim.RMSprop(model.parameters(), lr=0.01)
+    >>> ((model(mininn.ones(8, 3)) - 1.0) ** 2).mean().backward()
+    >>> opt.step(); opt.zero_grad()
+    >>> model.weight.shape, model.weight.grad is None
+    ((1, 3), True)
+    """
 
     def __init__(
         self,
@@ -235,7 +289,17 @@ class RMSprop(Optimizer):
 
 
 class Adam(Optimizer):
-    """Momentum and RMS scaling with bias correction (Kingma and Ba, 2015)."""
+    """Momentum and RMS scaling with bias correction (Kingma and Ba, 2015).
+
+    >>> import mininn
+    >>> from mininn import nn, optim
+    >>> model = nn.Linear(3, 1)
+    >>> opt = optim.Adam(model.parameters(), lr=1e-3)
+    >>> ((model(mininn.ones(8, 3)) - 1.0) ** 2).mean().backward()
+    >>> opt.step(); opt.zero_grad()
+    >>> model.weight.shape, model.weight.grad is None
+    ((1, 3), True)
+    """
 
     def __init__(
         self,
@@ -282,7 +346,17 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay: p = p (1 - lr wd) before the Adam step."""
+    """Adam with decoupled weight decay: p = p (1 - lr wd) before the Adam step.
+
+    >>> import mininn
+    >>> from mininn import nn, optim
+    >>> model = nn.Linear(3, 1)
+    >>> opt = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
+    >>> ((model(mininn.ones(8, 3)) - 1.0) ** 2).mean().backward()
+    >>> opt.step(); opt.zero_grad()
+    >>> model.weight.shape, model.weight.grad is None
+    ((1, 3), True)
+    """
 
     _decoupled = True
 

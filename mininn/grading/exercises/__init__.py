@@ -65,7 +65,13 @@ for _module in _MODULES:
 
 
 def by_chapter() -> dict[str, list[Exercise]]:
-    """Exercises grouped by chapter (notebook stem), in book order."""
+    """Exercises grouped by chapter (notebook stem), in book order.
+
+    >>> from mininn.grading import by_chapter
+    >>> chapters = by_chapter()
+    >>> list(chapters)[0], chapters["linear_algebra"][0].id
+    ('linear_algebra', 'linalg.project')
+    """
     chapters: dict[str, list[Exercise]] = {}
     for ex in EXERCISES.values():
         chapters.setdefault(ex.chapter, []).append(ex)
