@@ -56,7 +56,10 @@ def add_colab_cell(path: str | Path, tags: list[str] | None = None) -> bool:
     """Insert the install cell before the first code cell of `path`; True if it changed.
 
     Idempotent: a notebook whose first code cell is already the install cell is left as it
-    is. Nothing is executed: the other cells keep their outputs and execution counts.
+    is. Nothing is executed: the other cells keep their outputs and execution counts. A
+    notebook re-executed after the cell was added (where the cell ran as number 1, doing
+    nothing) gets the stored form back: the cell without output or count, the other cells
+    numbered from 1 again.
     """
     import nbformat
 
@@ -64,7 +67,19 @@ def add_colab_cell(path: str | Path, tags: list[str] | None = None) -> bool:
     nb = nbformat.read(path, as_version=4)
     first = first_code_cell(nb)
     if first is not None and is_colab_cell(first):
-        return False
+        if first.execution_count is None and not first.outputs:
+            return False
+        shift = first.execution_count or 0
+        first.execution_count, first.outputs = None, []
+        for c in nb.cells:
+            if c.cell_type == "code" and c is not first and c.execution_count is not None:
+                c.execution_count -= shift
+                for out in c.outputs:
+                    if out.get("execution_count") is not None:
+                        out["execution_count"] -= shift
+        nbformat.validate(nb)
+        nbformat.write(nb, path)
+        return True
     cell = nbformat.v4.new_code_cell(source=COLAB_CELL)
     cell.execution_count = None
     cell.outputs = []
@@ -98,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError:  # a notebook outside the repository
             in_book = False
         changed = add_colab_cell(path, BOOK_TAGS if in_book else None)
-        print(f"{'added' if changed else 'kept '}  {path}")
+        print(f"{'wrote' if changed else 'kept '}  {path}")
     return 0
 
 

@@ -112,3 +112,25 @@ def test_add_colab_cell_is_idempotent_and_keeps_outputs(tmp_path):
     assert is_colab_cell(cells[1]) and cells[1]["metadata"]["tags"] == ["remove-cell"]
     assert "".join(cells[2]["outputs"][0]["data"]["text/plain"]) == "2"
     assert cells[2]["execution_count"] == 1
+
+
+def test_add_colab_cell_restores_a_re_executed_notebook(tmp_path):
+    # Re-running a notebook runs the install cell too (as number 1, doing nothing); the
+    # stored form keeps it without output and numbers the chapter's own cells from 1.
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(COLAB_CELL, execution_count=1),
+        nbformat.v4.new_code_cell("1 + 1", execution_count=2),
+        nbformat.v4.new_code_cell("print(3)", execution_count=3),
+    ]
+    nb.cells[1].outputs = [
+        nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=2)
+    ]
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, path)
+    assert add_colab_cell(path) is True
+    cells = json.loads(path.read_text())["cells"]
+    assert cells[0]["execution_count"] is None and cells[0]["outputs"] == []
+    assert [c["execution_count"] for c in cells[1:]] == [1, 2]
+    assert cells[1]["outputs"][0]["execution_count"] == 1
+    assert add_colab_cell(path) is False
