@@ -59,6 +59,16 @@ def _blas_info() -> dict[str, Any]:
     return info
 
 
+def _machine_line(result: dict) -> str:
+    """The machine facts every benchmark prints first (and the torch version, when known)."""
+    m = result["machine"]
+    line = (
+        f"machine: {m['cpu_count']} CPUs, BLAS threads {m['threads']}, "
+        f"OPENBLAS_CORETYPE={m['OPENBLAS_CORETYPE']}, numpy {m['numpy']}"
+    )
+    return line + (f", torch {result['torch_version']}" if "torch_version" in result else "")
+
+
 def _mlp(m):
     """The 784-256-256-10 ReLU MLP, in mininn.nn or torch.nn (same names)."""
     return m.Sequential(
@@ -341,11 +351,7 @@ def bench_cnn(
 
 
 def _print_cnn(result: dict) -> None:
-    m = result["machine"]
-    print(
-        f"machine: {m['cpu_count']} CPUs, BLAS threads {m['threads']}, "
-        f"OPENBLAS_CORETYPE={m['OPENBLAS_CORETYPE']}, numpy {m['numpy']}"
-    )
+    print(_machine_line(result))
     print("\nconv2d forward + backward (median ms, GFLOP/s)")
     head = f"{'layer':<40}{'mininn':>16}{'numpy im2col':>16}"
     with_torch = "torch_ms" in result["conv"][0]
@@ -379,10 +385,7 @@ def _print_cnn(result: dict) -> None:
 def _print(result: dict) -> None:
     m = result["machine"]
     print(f"{result['model']}; {result['data']}; {result['optimizer']}; {result['epochs']} epochs")
-    print(
-        f"machine: {m['cpu_count']} CPUs, BLAS threads {m['threads']}, "
-        f"OPENBLAS_CORETYPE={m['OPENBLAS_CORETYPE']}, numpy {m['numpy']}"
-    )
+    print(_machine_line(result))
     if isinstance(m.get("blas"), list):
         for pool in m["blas"]:
             print(f"  BLAS: {pool}")
@@ -595,12 +598,7 @@ def bench_rnn(
 
 
 def _print_rnn(result: dict) -> None:
-    m = result["machine"]
-    print(
-        f"machine: {m['cpu_count']} CPUs, BLAS threads {m['threads']}, "
-        f"OPENBLAS_CORETYPE={m['OPENBLAS_CORETYPE']}, numpy {m['numpy']}"
-        + (f", torch {result['torch_version']}" if "torch_version" in result else "")
-    )
+    print(_machine_line(result))
     print(f"{result['model']}; {result['data']}; {result['optimizer']}")
     with_torch = "torch" in next(iter(result["step_ms"].values()))
     print(f"\ntraining step (forward, backward, Adam update), median of {result['steps']} (ms)")
