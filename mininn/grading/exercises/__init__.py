@@ -10,15 +10,18 @@ from __future__ import annotations
 from mininn.grading.exercises import (
     autodiff,
     calculus,
+    charlm,
     classifier,
     convolution,
     fast,
     gradients,
+    gru,
     initialization,
     inside,
     lenet,
     linear_algebra,
     linear_regression,
+    lstm,
     mlp,
     modern,
     optimization,
@@ -28,6 +31,7 @@ from mininn.grading.exercises import (
     rnn_basics,
     sequences,
     softmax_regression,
+    tasks,
 )
 from mininn.grading.spec import Exercise
 
@@ -54,6 +58,10 @@ _MODULES = (
     sequences,
     rnn_basics,
     gradients,
+    lstm,
+    gru,
+    charlm,
+    tasks,
 )
 
 EXERCISES: dict[str, Exercise] = {}
