@@ -14,6 +14,25 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _share_the_cores_between_workers() -> None:
+    """Under pytest-xdist (`-n auto`), give each worker its share of the cores.
+
+    Every worker, and every notebook kernel it starts (kernels inherit the environment), would
+    otherwise run BLAS and Numba with one thread per core, so two workers on two cores would
+    ask for four busy threads. This runs before NumPy or Numba is imported in the worker; a
+    variable the user has set is left alone.
+    """
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if not workers:
+        return
+    threads = str(max(1, (os.cpu_count() or 1) // int(workers)))
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ.setdefault(var, threads)
+
+
+_share_the_cores_between_workers()
+
+
 def jupyter_book() -> str | None:
     exe = shutil.which("jupyter-book")
     local = Path(sys.executable).parent / "jupyter-book"
