@@ -9,8 +9,9 @@ threads, OPENBLAS_CORETYPE).
 
 `mininn bench cnn` times (1) one convolution's forward and backward on the two layer shapes
 of the CNN chapters, for mininn, PyTorch and a plain NumPy im2col reference, in milliseconds
-and GFLOP/s; (2) LeNet-5 epochs on Fashion-MNIST (batch 128, Adam) for mininn and PyTorch
-from the same weights and batches; (3) Numba's start-up: a new process that imports mininn
+(median of 30 calls, the three timed in interleaved blocks of 5) and GFLOP/s; (2) LeNet-5
+epochs on Fashion-MNIST (batch 128, Adam) for mininn and PyTorch from the same weights and
+batches; (3) Numba's start-up: a new process that imports mininn
 and runs its first LeNet training step, with a warm cache and with an empty one.
 
 `mininn bench rnn` trains a character model on Tiny Shakespeare (Embedding(65, 64) -> one
@@ -204,14 +205,20 @@ def bench_mlp(
 CONV_SHAPES = [((128, 1, 28, 28), 32), ((128, 32, 14, 14), 64)]  # 3x3 kernels, padding 1
 
 
-def _median_ms(fn, repeats: int) -> float:
-    fn()  # warm-up (and compilation)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
+def _interleaved_median_ms(fns: dict, repeats: int, block: int = 5) -> dict[str, float]:
+    """Median milliseconds of each function in `fns` (name -> callable) over `repeats` calls,
+    run in interleaved blocks of `block` calls so that a change of machine load hits every
+    function alike; each is called once first (warm-up and compilation)."""
+    for fn in fns.values():
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    while len(next(iter(times.values()))) < repeats:
+        for name, fn in fns.items():
+            for _ in range(block):
+                t0 = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(t) * 1e3 for name, t in times.items()}
 
 
 def _numpy_conv_step(x, w, b, g):
@@ -246,9 +253,7 @@ def _conv_row(shape, out_ch: int, repeats: int, threads: int, with_torch: bool) 
         xm, wm = Tensor(x, requires_grad=True), Tensor(wt, requires_grad=True)
         F.conv2d(xm, wm, Tensor(b, requires_grad=True), padding=1).backward(g)
 
-    row = {"shape": f"{shape} -> {out_ch}, 3x3, padding 1", "gflop": gflop}
-    row["mininn_ms"] = _median_ms(ours, repeats)
-    row["numpy_im2col_ms"] = _median_ms(lambda: _numpy_conv_step(x, wt, b, g), repeats)
+    fns = {"mininn_ms": ours, "numpy_im2col_ms": lambda: _numpy_conv_step(x, wt, b, g)}
     if with_torch:
         import torch
 
@@ -260,7 +265,10 @@ def _conv_row(shape, out_ch: int, repeats: int, threads: int, with_torch: bool) 
             tx.grad = tw.grad = tb.grad = None
             torch.nn.functional.conv2d(tx, tw, tb, padding=1).backward(tg)
 
-        row["torch_ms"] = _median_ms(theirs, repeats)
+        fns["torch_ms"] = theirs
+    row = {"shape": f"{shape} -> {out_ch}, 3x3, padding 1", "gflop": gflop}
+    row.update(_interleaved_median_ms(fns, repeats))
+    if with_torch:
         row["ratio_mininn_over_torch"] = row["mininn_ms"] / row["torch_ms"]
     return row
 
@@ -315,7 +323,7 @@ def bench_cnn(
     root: str | None = None,
     seed: int = 0,
     torch_reference: bool = True,
-    repeats: int = 20,
+    repeats: int = 30,
 ) -> dict:
     """Convolution timings, LeNet-5 epochs and Numba start-up; return the figures as a dict."""
     import importlib.util

@@ -363,6 +363,17 @@ def test_the_benchmarks_numpy_reference_computes_the_same_convolution():
         np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)
 
 
+def test_the_benchmarks_interleave_the_functions_they_compare():
+    from mininn.benchmarks import _interleaved_median_ms
+
+    calls = []
+    fns = {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}
+    out = _interleaved_median_ms(fns, repeats=10, block=5)
+    assert sorted(out) == ["a", "b"] and all(v >= 0 for v in out.values())
+    # one warm-up call each, then blocks of five that alternate: a a a a a b b b b b a ...
+    assert calls == ["a", "b"] + (["a"] * 5 + ["b"] * 5) * 2
+
+
 def test_malloc_tuning_is_on_by_default_and_can_be_turned_off():
     import subprocess
     import sys
