@@ -212,7 +212,7 @@ def _interleaved_median_ms(fns: dict, repeats: int, block: int = 5) -> dict[str,
     for fn in fns.values():
         fn()
     times: dict[str, list[float]] = {name: [] for name in fns}
-    while len(next(iter(times.values()))) < repeats:
+    for _ in range(-(-repeats // block)):  # ceil(repeats / block) rounds
         for name, fn in fns.items():
             for _ in range(block):
                 t0 = time.perf_counter()

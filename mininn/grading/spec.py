@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Case", "Exercise", "compare", "encode", "decode", "relative_error"]
+__all__ = ["Case", "Exercise", "case_rng", "compare", "encode", "decode", "relative_error"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,12 @@ class Exercise:
 
     def cases(self, seed: int = 0) -> list[Case]:
         return self.make_cases(seed)
+
+
+def case_rng(seed: int, *salt: int) -> np.random.Generator:
+    """The random generator of one exercise's cases: the grading seed and the exercise's own
+    salt, so that each exercise draws the same cases for a seed whatever the others draw."""
+    return np.random.default_rng([seed, *salt])
 
 
 # ---------------------------------------------------------------------------------------------

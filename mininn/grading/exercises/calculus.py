@@ -12,13 +12,9 @@ import math
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F32, F64 = 1e-5, 1e-10  # relative-error tolerances suited to each precision
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 def _tol(x: np.ndarray, f64: float = F64, f32: float = F32) -> float:
@@ -39,7 +35,7 @@ def _spd(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _sigmoid_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def reference(x):
         z = np.exp(-np.abs(x.astype(np.float64)))  # in (0, 1]: never overflows
@@ -68,7 +64,7 @@ def _sigmoid_cases(seed: int) -> list[Case]:
 
 
 def _tanh_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def reference(x):
         z = np.exp(-2 * np.abs(x.astype(np.float64)))
@@ -95,7 +91,7 @@ def _tanh_cases(seed: int) -> list[Case]:
 
 
 def _quadratic_form_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, A, x, hidden=False):
         ref = (A.astype(np.float64) + A.T.astype(np.float64)) @ x.astype(np.float64)
@@ -133,7 +129,7 @@ def _quadratic_form_cases(seed: int) -> list[Case]:
 
 
 def _gd_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def reference(A, b, x0, lr, steps):
         A, b = A.astype(np.float64), b.astype(np.float64)
@@ -206,7 +202,7 @@ def _gd_cases(seed: int) -> list[Case]:
 
 
 def _polar_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
 
     def case(name, r, theta, hidden=False):
         c, s = math.cos(theta), math.sin(theta)
@@ -233,7 +229,7 @@ def _polar_cases(seed: int) -> list[Case]:
 
 
 def _softmax_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 6)
+    rng = case_rng(seed, 6)
 
     def reference(z):
         z = z.astype(np.float64)
@@ -261,7 +257,7 @@ def _softmax_cases(seed: int) -> list[Case]:
 
 
 def _taylor_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 7)
+    rng = case_rng(seed, 7)
 
     def reference(x, n):
         x = np.asarray(x, dtype=np.float64)
@@ -288,7 +284,7 @@ def _taylor_cases(seed: int) -> list[Case]:
 
 
 def _central_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 8)
+    rng = case_rng(seed, 8)
 
     def reference(coeffs, x, h):
         c, x = coeffs.astype(np.float64), np.asarray(x, dtype=np.float64)

@@ -7,8 +7,9 @@ Sampling is random, but the checks must not depend on luck: the sampling functio
 its uniform random numbers ``u`` as an argument (a student's notebook draws them with
 ``rng.random(N)``), so the same ``u`` must give exactly the same characters. Every reference
 is computed here by explicit loops that follow the definitions in the exercise notebook (with
-``math.exp`` and ``math.log`` on Python floats), never by `mininn` and never by the student's
-code.
+``math.exp`` and ``math.log`` on Python floats), except the tempered softmax, which is the
+softmax reference of the softmax-regression chapter (a stable log-sum-exp) applied to
+logits / T; never by `mininn` and never by the student's code.
 
 Tolerances. The nats/bits/perplexity conversion is one division and one exponential: 1e-12.
 The bigram cross-entropy averages a few hundred logarithms of exact ratios of counts, so a
@@ -36,15 +37,12 @@ import math
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.exercises.softmax_regression import _softmax
+from mininn.grading.spec import Case, Exercise, case_rng
 
 EXACT = 0.0
 CLOSED_FORM = 1e-12
 F64_SUMS = 1e-9
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -57,7 +55,7 @@ def _bits_perplexity_reference(nats: float) -> tuple[float, float]:
 
 
 def _bits_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def case(name, nats, hidden=False):
         return Case(name, (float(nats),), _bits_perplexity_reference(nats), CLOSED_FORM, hidden)
@@ -93,7 +91,7 @@ def _bigram_reference(train_ids, valid_ids, vocab_size: int, alpha: float) -> fl
 
 
 def _bigram_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def zipf_ids(n, vocab):
         w = 1.0 / np.arange(1, vocab + 1)
@@ -136,19 +134,12 @@ def _bigram_cases(seed: int) -> list[Case]:
 
 
 def _tempered_reference(logits: np.ndarray, temperature: float) -> np.ndarray:
-    out = np.zeros(logits.shape)
-    for r in range(logits.shape[0]):
-        row = [float(v) / temperature for v in logits[r]]
-        top = max(row)
-        e = [math.exp(v - top) for v in row]
-        s = sum(e)
-        for j in range(len(row)):
-            out[r, j] = e[j] / s
-    return out
+    """Part II's softmax reference (softmax regression chapter) of logits / temperature."""
+    return _softmax(np.asarray(logits, dtype=np.float64) / temperature)
 
 
 def _tempered_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, logits, temperature, hidden=False):
         ref = _tempered_reference(logits, temperature)
@@ -186,7 +177,7 @@ def _top_k_reference(logits: np.ndarray, k: int) -> np.ndarray:
 
 
 def _top_k_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, logits, k, hidden=False):
         return Case(name, (logits, int(k)), _top_k_reference(logits, k), EXACT, hidden)
@@ -236,7 +227,7 @@ def _safe_u(rng, probs: np.ndarray) -> np.ndarray:
 
 
 def _sample_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
 
     def dist(n, v, zeros=0):
         p = rng.random((n, v)) + 0.05

@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F64 = 1e-10  # relative-error tolerance for float64 results
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 def _labels(rng: np.random.Generator, n: int, c: int) -> np.ndarray:
@@ -39,7 +35,7 @@ def _standardize_ref(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, n
 
 
 def _standardize_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def away_from_zero(make, min_abs):
         # Redraw until no standardised value is within min_abs of 0 (exact zeros are fine),
@@ -114,7 +110,7 @@ def _confusion_ref(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray
 
 
 def _confusion_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, y_true, y_pred, k, hidden=False):
         y_true, y_pred = np.asarray(y_true, np.int64), np.asarray(y_pred, np.int64)
@@ -157,7 +153,7 @@ def _prf_ref(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _prf_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, cm, hidden=False):
         cm = np.asarray(cm, dtype=np.int64)
@@ -195,7 +191,7 @@ def _prf_cases(seed: int) -> list[Case]:
 
 
 def _macro_f1_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, y_true, y_pred, k, hidden=False):
         y_true, y_pred = np.asarray(y_true, np.int64), np.asarray(y_pred, np.int64)
@@ -241,7 +237,7 @@ def _roc_ref(y01: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _roc_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
 
     def case(name, y, s, hidden=False):
         y, s = np.asarray(y, np.int64), np.asarray(s, np.float64)
@@ -282,7 +278,7 @@ def _auc_ref(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def _auc_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 6)
+    rng = case_rng(seed, 6)
 
     def case(name, x, y, hidden=False):
         x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)

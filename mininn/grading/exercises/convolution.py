@@ -14,13 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F32, F64_SUMS = 1e-5, 1e-7
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 def _size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -112,7 +108,7 @@ def _tol(dtype) -> float:
 
 
 def _output_size_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def case(name, size, kernel, stride, padding, dilation, hidden=False):
         args = (int(size), int(kernel), int(stride), int(padding), int(dilation))
@@ -148,7 +144,7 @@ def _receptive_field_reference(kernels, strides, dilations) -> int:
 
 
 def _receptive_field_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, kernels, strides, dilations, hidden=False):
         args = tuple(tuple(int(v) for v in a) for a in (kernels, strides, dilations))
@@ -173,7 +169,7 @@ def _receptive_field_cases(seed: int) -> list[Case]:
 
 
 def _forward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, layer, stride, padding, hidden=False):
         x, w, b = layer
@@ -203,7 +199,7 @@ def _forward_cases(seed: int) -> list[Case]:
 
 
 def _im2col_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, x, kh, kw, stride, padding, dilation, hidden=False):
         ref = _im2col_reference(x, kh, kw, stride, padding, dilation).astype(x.dtype)
@@ -261,7 +257,7 @@ def _backward_layers(rng):
 
 def _backward_input_cases(seed: int) -> list[Case]:
     cases = []
-    for name, grad, x, w, stride, padding, hidden in _backward_layers(_rng(seed, 5)):
+    for name, grad, x, w, stride, padding, hidden in _backward_layers(case_rng(seed, 5)):
         dx = _backward_reference(grad, x, w, stride, padding)[0].astype(x.dtype)
         args = (grad, x, w, int(stride), int(padding))
         cases.append(Case(name, args, dx, _tol(x.dtype), hidden))
@@ -270,7 +266,7 @@ def _backward_input_cases(seed: int) -> list[Case]:
 
 def _backward_weight_cases(seed: int) -> list[Case]:
     cases = []
-    for name, grad, x, w, stride, padding, hidden in _backward_layers(_rng(seed, 6)):
+    for name, grad, x, w, stride, padding, hidden in _backward_layers(case_rng(seed, 6)):
         _, dw, db = _backward_reference(grad, x, w, stride, padding)
         args = (grad, x, w, int(stride), int(padding))
         ref = (dw.astype(x.dtype), db.astype(x.dtype))

@@ -20,13 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F32, F64 = 1e-5, 1e-8
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 def _out(size: int, k: int, s: int, p: int) -> int:
@@ -63,7 +59,7 @@ def _flops_cases(seed: int) -> list[Case]:
     ]
     big = ((512, 256, 56, 56), (256, 256, 3, 3), (1, 1), (1, 1))
     cases.append(Case("a count above 2**31", big, _flops_ref(*big), rtol=0.0))
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
     for k in range(4):
         kh, kw = int(rng.integers(1, 6)), int(rng.integers(1, 6))
         x = (int(rng.integers(1, 9)), int(rng.integers(1, 9)),
@@ -162,7 +158,7 @@ def _random_geometry(rng):
 
 def _geometries(seed: int, salt: int):
     rows = [(name, *g, False) for name, *g in _GEOMETRIES]
-    rng = _rng(seed, salt)
+    rng = case_rng(seed, salt)
     for k in range(4):
         rows.append((f"random geometry {k}", *_random_geometry(rng), True))
     return rows
@@ -180,7 +176,7 @@ def _values(rng, shape, dtype):
 
 
 def _im2col_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
     cases = []
     for name, shape, k, s, p, dtype, hidden in _geometries(seed, 12):
         x = rng.standard_normal(shape).astype(dtype)
@@ -189,7 +185,7 @@ def _im2col_cases(seed: int) -> list[Case]:
 
 
 def _col2im_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
     cases = []
     for name, shape, k, s, p, dtype, hidden in _geometries(seed, 13):
         n, c, h, w = shape
@@ -202,7 +198,7 @@ def _col2im_cases(seed: int) -> list[Case]:
 
 
 def _conv_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
     cases = []
     for name, shape, k, s, p, dtype, hidden in _geometries(seed, 14):
         o = int(rng.integers(1, 5))
@@ -256,7 +252,7 @@ def _speedup_cases(seed: int) -> list[Case]:
         )
     )
     cases.append(Case("one method", (["only"], [[0.7]], "only"), np.array([1.0]), F64))
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
     for k in range(3):
         m = int(rng.integers(2, 6))
         reps = int(rng.integers(1, 9))

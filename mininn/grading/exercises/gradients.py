@@ -24,15 +24,11 @@ import math
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 NORMS = 1e-10
 THROUGH_TIME = 1e-8
 EXACT = 0.0
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 def _norm_reference(grads) -> float:
@@ -56,7 +52,7 @@ _SHAPES = [(4, 3), (4, 4), (4,), (2, 4), (2,)]  # W_xh, W_hh, b, W_out, b_out of
 
 
 def _norm_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def case(name, grads, hidden=False):
         return Case(name, (grads,), _norm_reference(grads), NORMS, hidden)
@@ -93,7 +89,7 @@ def _clip_norm_reference(grads, max_norm):
 
 
 def _clip_norm_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, grads, max_norm, hidden=False):
         return Case(name, (grads, max_norm), _clip_norm_reference(grads, max_norm), NORMS, hidden)
@@ -143,7 +139,7 @@ def _clip_value_reference(grads, clip_value):
 
 
 def _clip_value_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, grads, clip_value, hidden=False):
         return Case(
@@ -189,7 +185,7 @@ def _run(rng, T, H, scale):
 
 
 def _through_time_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, T, H, scale, hidden=False, g=None):
         W_hh, hs = _run(rng, T, H, scale)

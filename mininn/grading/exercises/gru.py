@@ -29,20 +29,8 @@ import math
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
-
-F64_SUMS = 1e-7
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
-
-
-def _sigmoid(a: float) -> float:
-    if a >= 0:
-        return 1.0 / (1.0 + math.exp(-a))
-    e = math.exp(a)
-    return e / (1.0 + e)
+from mininn.grading.exercises.lstm import F64_SUMS, _sigmoid
+from mininn.grading.spec import Case, Exercise, case_rng
 
 
 def _step_reference(x, h_prev, W_ih, W_hh, b_ih, b_hh):
@@ -125,7 +113,7 @@ def _state(rng, n, hidden, zero):
 
 
 def _step_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def case(name, n, d, hidden, scale=1.0, zero=False, hidden_case=False):
         W_ih, W_hh, b_ih, b_hh = _weights(rng, d, hidden, scale)
@@ -152,7 +140,7 @@ def _step_cases(seed: int) -> list[Case]:
 
 
 def _step_backward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, n, d, hidden, scale=1.0, zero=False, hidden_case=False):
         W_ih, W_hh, b_ih, b_hh = _weights(rng, d, hidden, scale)
@@ -180,7 +168,7 @@ def _step_backward_cases(seed: int) -> list[Case]:
 
 
 def _forward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, T, n, d, hidden, scale=1.0, zero=False, hidden_case=False):
         W_ih, W_hh, b_ih, b_hh = _weights(rng, d, hidden, scale)
@@ -220,7 +208,7 @@ def _count_reference(mode, input_size, hidden_size, num_layers, bias):
 
 
 def _count_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, mode, d, hidden, layers=1, bias=True, hidden_case=False):
         args = (mode, d, hidden, layers, bias)

@@ -10,13 +10,9 @@ import math
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F64 = 1e-10  # relative-error tolerance for float64 results
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 # -- fans ---------------------------------------------------------------------------------------
@@ -27,7 +23,7 @@ def _fans_cases(seed: int) -> list[Case]:
         receptive = math.prod(shape[2:])
         return Case(name, (shape,), (shape[1] * receptive, shape[0] * receptive), 0.0, hidden)
 
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
     out_c, in_c, k = (int(v) for v in rng.integers(2, 40, 3))
     return [
         case("linear weight (128, 784)", (128, 784)),
@@ -49,7 +45,7 @@ def _xavier_cases(seed: int) -> list[Case]:
         ref = gain * math.sqrt(6.0 / (fan_in + fan_out))
         return Case(name, (fan_in, fan_out, gain), ref, F64, hidden)
 
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
     return [
         case("784 -> 256, gain 1", 784, 256, 1.0),
         case("square 256 -> 256, tanh gain 5/3", 256, 256, 5 / 3),
@@ -74,7 +70,7 @@ def _he_cases(seed: int) -> list[Case]:
         ref = math.sqrt(2.0 / ((1.0 + slope**2) * fan))
         return Case(name, (fan, slope), ref, F64, hidden)
 
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
     return [
         case("ReLU, fan 784", 784, 0.0),
         case("leaky ReLU slope 0.01, fan 256", 256, 0.01),
@@ -109,7 +105,7 @@ def _relu_var_cases(seed: int) -> list[Case]:
             name, (tuple(widths), var_w, m), _relu_var_reference(widths, var_w, m), F64, hidden
         )
 
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
     w1 = (784, 256, 256, 256, 10)
     he = [2.0 / n for n in w1[:-1]]
     default = [1.0 / (3 * n) for n in w1[:-1]]
@@ -158,7 +154,7 @@ def _stats_cases(seed: int) -> list[Case]:
         ref = np.array([[h.mean(), h.std()] for h in _tanh_forward(X, weights)])
         return Case(name, (X, weights), ref, 1e-9, hidden)
 
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
     widths = (20, 32, 32, 32, 32)
     X = rng.standard_normal((50, 20))
     good = _random_weights(rng, widths, 5 / 3)
@@ -210,7 +206,7 @@ def _grad_norms_cases(seed: int) -> list[Case]:
             name, (X, weights, grad_out), _grad_norms_reference(X, weights, grad_out), 1e-9, hidden
         )
 
-    rng = _rng(seed, 6)
+    rng = case_rng(seed, 6)
     widths = (10, 24, 16, 8)
     X = rng.standard_normal((40, 10))
     W = _random_weights(rng, widths, 5 / 3)

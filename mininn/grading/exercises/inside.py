@@ -20,11 +20,7 @@ import math
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt, 77])
+from mininn.grading.spec import Case, Exercise, case_rng
 
 
 def _positions(h: int, w: int, patch: int, stride: int) -> list[tuple[int, int]]:
@@ -63,7 +59,7 @@ def _saliency_reference(W, b, X, labels) -> np.ndarray:
 
 
 def _saliency_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1, 77)
 
     def case(name, W, b, X, labels, rtol=1e-7, hidden=False):
         labels = np.asarray(labels, np.int64)
@@ -107,7 +103,7 @@ def _occlusion_images_reference(image, patch, stride, value) -> np.ndarray:
 
 
 def _occlusion_images_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2, 77)
 
     def case(name, image, patch, stride, value, hidden=False):
         ref = _occlusion_images_reference(image, patch, stride, value)
@@ -148,7 +144,7 @@ def _occlusion_map_reference(probs, label, base_prob, image_shape, patch, stride
 
 
 def _occlusion_map_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3, 77)
 
     def probs_for(n, k):
         z = 2.0 * rng.normal(size=(n, k))
@@ -197,7 +193,7 @@ def _normalize_reference(w) -> np.ndarray:
 
 
 def _normalize_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4, 77)
 
     def case(name, w, hidden=False):
         rtol = 1e-5 if w.dtype == np.float32 else 1e-12
@@ -233,7 +229,7 @@ def _top_k_reference(probs, k) -> np.ndarray:
 
 
 def _top_k_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5, 77)
 
     def probs_for(n, k, scale=2.0):
         z = scale * rng.normal(size=(n, k))

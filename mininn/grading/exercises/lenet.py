@@ -24,13 +24,9 @@ import math
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F64 = 1e-10  # relative-error tolerance for float64 results
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,7 +159,7 @@ _NETWORKS = [
 
 
 def _network_cases(seed: int, salt: int, column: int) -> list[Case]:
-    rng = _rng(seed, salt)
+    rng = case_rng(seed, salt)
 
     def case(name, input_shape, layers, hidden=False):
         input_shape, layers = tuple(int(s) for s in input_shape), _plain(layers)
@@ -214,7 +210,7 @@ def _per_class_reference(y_true, y_pred, k) -> np.ndarray:
 
 
 def _per_class_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, y_true, y_pred, k, hidden=False):
         y_true, y_pred = np.asarray(y_true, np.int64), np.asarray(y_pred, np.int64)
@@ -270,7 +266,7 @@ def _well_separated(rng, n, c, scale, offset=0.0, min_gap=1e-7):
 
 
 def _mistakes_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
 
     def case(name, logits, labels, k, hidden=False):
         logits, labels = np.asarray(logits, np.float64), np.asarray(labels, np.int64)

@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F32, F64 = 1e-4, 1e-9  # relative-error tolerances suited to each precision
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 def _tol(*arrays: np.ndarray) -> float:
@@ -41,7 +37,7 @@ def _project_reference(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _project_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def case(name, x, y, hidden=False):
         return Case(name, (x, y), _project_reference(x, y), _tol(x, y), hidden)
@@ -78,7 +74,7 @@ def _project_cases(seed: int) -> list[Case]:
 
 
 def _matmul_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, A, B, hidden=False):
         ref = (A.astype(np.float64) @ B.astype(np.float64)).astype(A.dtype)
@@ -113,7 +109,7 @@ def _matmul_cases(seed: int) -> list[Case]:
 
 
 def _triangular_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def upper(n, junk=False, dtype=np.float64):
         # Diagonal entries of size 1 to 3 and small entries above: a well-conditioned U.
@@ -166,7 +162,7 @@ def _gram_schmidt_reference(A: np.ndarray) -> np.ndarray:
 
 
 def _gram_schmidt_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, A, hidden=False):
         return Case(name, (A,), _gram_schmidt_reference(A), _tol(A), hidden)
@@ -222,7 +218,7 @@ def _power_reference(A: np.ndarray, num_steps: int) -> tuple[float, np.ndarray]:
 
 
 def _power_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
 
     def case(name, A, steps, hidden=False):
         return Case(name, (A, steps), _power_reference(A, steps), _tol(A), hidden)
@@ -268,7 +264,7 @@ def _low_rank_reference(A: np.ndarray, k: int) -> np.ndarray:
 
 
 def _low_rank_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 6)
+    rng = case_rng(seed, 6)
 
     def case(name, A, k, hidden=False):
         tol = F32 if A.dtype == np.float32 else 1e-7

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F32, F64 = 1e-4, 1e-10  # relative-error tolerances suited to each precision
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -31,7 +27,7 @@ def _mse_reference(X, y, w, b):
 
 
 def _mse_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def case(name, X, y, w, b, hidden=False):
         loss, gw, gb = _mse_reference(X, y, w, b)
@@ -71,7 +67,7 @@ def _fit_reference(X, y):
 
 
 def _fit_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, X, y, hidden=False, rtol=1e-8):
         return Case(name, (X, y), _fit_reference(X, y), rtol, hidden)
@@ -114,7 +110,7 @@ def _sgd_reference(X, y, w, b, lr, batch_size, order):
 
 
 def _sgd_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, n, d, lr, batch_size, order=None, hidden=False):
         X = rng.standard_normal((n, d))
@@ -158,7 +154,7 @@ def _standardize_reference(X):
 
 
 def _standardize_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, X, hidden=False, rtol=F64):
         return Case(name, (X,), _standardize_reference(X), rtol, hidden)
@@ -189,7 +185,7 @@ def _standardize_cases(seed: int) -> list[Case]:
 
 
 def _poly_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
 
     def case(name, x, degree, hidden=False):
         ref = np.vander(x.astype(np.float64), degree + 1, increasing=True)[:, 1:]

@@ -15,16 +15,12 @@ import math
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F32, F64 = 1e-5, 1e-10  # relative-error tolerances for elementwise results
 # Results that are sums of products (matrix products) may nearly cancel: an entry of 1e-10 made
 # of terms of size 1 keeps only a few correct digits in any summation order.
 F64_SUMS, F32_SUMS = 1e-7, 1e-2
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 def _f64(*arrays: np.ndarray) -> list[np.ndarray]:
@@ -37,7 +33,7 @@ def _f64(*arrays: np.ndarray) -> list[np.ndarray]:
 
 
 def _relu_backward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def case(name, grad, x, hidden=False):
         ref = (grad.astype(np.float64) * (x > 0)).astype(x.dtype)
@@ -73,7 +69,7 @@ def _gelu_reference(x: np.ndarray) -> np.ndarray:
 
 
 def _gelu_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, x, hidden=False):
         # 1e-7 in float64 accepts 1 + erf(x / sqrt 2), which loses a few digits for x < -5,
@@ -98,7 +94,7 @@ def _gelu_cases(seed: int) -> list[Case]:
 
 
 def _count_parameters_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, sizes, hidden=False):
         sizes = tuple(int(s) for s in sizes)
@@ -136,7 +132,7 @@ def _random_net(rng, n, d, h, c, scale=1.0):
 
 
 def _forward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, params, hidden=False):
         dtype = params[0].dtype
@@ -179,7 +175,7 @@ def _backward_reference(X, y, W1, b1, W2, b2):
 
 
 def _backward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
 
     def case(name, X, y, W1, b1, W2, b2, hidden=False, tol=None):
         dtype = X.dtype
@@ -244,7 +240,7 @@ def _tanh_layer_reference(grad, X, W, b):
 
 
 def _tanh_layer_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 6)
+    rng = case_rng(seed, 6)
 
     def case(name, grad, X, W, b, hidden=False):
         dtype = X.dtype

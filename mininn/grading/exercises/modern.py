@@ -17,13 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F32, F64 = 1e-5, 1e-7
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 def _channel_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +62,7 @@ def _bn_forward_reference(x, gamma, beta, eps):
 
 
 def _bn_forward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def case(name, x, gamma, beta, eps=1e-5, hidden=False):
         y, mean, var = _bn_forward_reference(x, gamma, beta, eps)
@@ -123,7 +119,7 @@ def _bn_backward_reference(grad, x, gamma, eps):
 
 
 def _bn_backward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, grad, x, gamma, eps=1e-5, hidden=False, tol=None):
         dt = np.asarray(x).dtype
@@ -168,7 +164,7 @@ def _fold_reference(w, b, gamma, beta, mean, var, eps):
 
 
 def _fold_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, w, b, gamma, beta, mean, var, eps=1e-5, hidden=False):
         dt = np.asarray(w).dtype
@@ -270,7 +266,7 @@ def _residual_reference(x, w1, w2, w_skip):
 
 
 def _residual_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
 
     def case(name, x, w1, w2, w_skip=None, hidden=False):
         dt = np.asarray(x).dtype

@@ -10,13 +10,9 @@ import math
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F32, F64 = 1e-5, 1e-10  # relative-error tolerances suited to each precision
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 def _away_from_zero(rng: np.random.Generator, shape) -> np.ndarray:
@@ -41,7 +37,7 @@ def _momentum_reference(p, g, buf, lr, momentum, nesterov):
 
 
 def _momentum_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def case(name, p, g, buf, lr, momentum, nesterov, hidden=False):
         ref = _momentum_reference(p, g, buf, lr, momentum, nesterov)
@@ -93,7 +89,7 @@ def _adam_reference(p, g, m, v, t, lr, beta1, beta2, eps):
 
 
 def _adam_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, p, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, hidden=False):
         ref = _adam_reference(p, g, m, v, t, lr, beta1, beta2, eps)
@@ -156,7 +152,7 @@ def _rmsprop_reference(p, g, s, lr, alpha, eps):
 
 
 def _rmsprop_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, p, g, s, lr=0.01, alpha=0.99, eps=1e-8, hidden=False):
         ref = _rmsprop_reference(p, g, s, lr, alpha, eps)
@@ -195,7 +191,7 @@ def _adagrad_reference(p, g, s, lr, eps):
 
 
 def _adagrad_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, p, g, s, lr=0.01, eps=1e-10, hidden=False):
         ref = _adagrad_reference(p, g, s, lr, eps)
@@ -230,7 +226,7 @@ def _clip_reference(grads, max_norm):
 
 
 def _clip_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
 
     def case(name, grads, max_norm, hidden=False):
         tol = F32 if any(g.dtype == np.float32 for g in grads) else F64
@@ -266,7 +262,7 @@ def _clip_cases(seed: int) -> list[Case]:
 
 
 def _cosine_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 6)
+    rng = case_rng(seed, 6)
 
     def case(name, epoch, base_lr, T_max, eta_min, hidden=False):  # noqa: N803
         ref = eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * epoch / T_max)) / 2

@@ -18,13 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F32, F64, F64_SUMS = 1e-5, 1e-12, 1e-7
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 def _size(size: int, k: int, stride: int) -> int:
@@ -123,7 +119,7 @@ _TIES = np.array(
 
 
 def _max_forward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def case(name, x, k, stride, hidden=False):
         ref = _max_forward_reference(x, k, stride).astype(x.dtype)
@@ -155,7 +151,7 @@ def _max_forward_cases(seed: int) -> list[Case]:
 
 
 def _max_backward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, x, k, stride, hidden=False, grad=None):
         g = _grad_for(rng, x, k, stride) if grad is None else grad.astype(x.dtype)
@@ -201,7 +197,7 @@ def _max_backward_cases(seed: int) -> list[Case]:
 
 
 def _avg_forward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, x, k, stride, hidden=False):
         ref = _avg_forward_reference(x, k, stride).astype(x.dtype)
@@ -231,7 +227,7 @@ def _avg_forward_cases(seed: int) -> list[Case]:
 
 
 def _avg_backward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, x, k, stride, hidden=False):
         g = _grad_for(rng, x, k, stride)
@@ -267,7 +263,7 @@ def _gap_head_reference(x, W, b):
 
 
 def _gap_head_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
 
     def case(name, x, W, b, hidden=False):
         ref = _gap_head_reference(x, W, b).astype(x.dtype)

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F32, F64 = 1e-5, 1e-10  # relative-error tolerances suited to each precision
 LOG64 = 1e-9  # float64 results of a max-shift and a logarithm: formulas differ by a few ulps
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 def _tol(x: np.ndarray, f64: float = F64) -> float:
@@ -38,7 +34,7 @@ def _lse(x: np.ndarray, axis: int | None) -> np.ndarray:
 
 
 def _mean_var_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
     loose = 1e-7  # tolerance of the large-mean cases
 
     def case(name, x, hidden=False, rtol=None):
@@ -66,7 +62,7 @@ def _mean_var_cases(seed: int) -> list[Case]:
 
 
 def _gaussian_nll_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, x, mu, sigma, hidden=False):
         x64, mu64 = x.astype(np.float64), np.asarray(mu, dtype=np.float64)
@@ -117,7 +113,7 @@ def _with_zeros(rng: np.random.Generator, shape: tuple[int, ...], n_zero: int) -
 
 
 def _entropy_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, p, hidden=False):
         return Case(name, (p,), _entropy_ref(p).astype(p.dtype), _tol(p), hidden)
@@ -146,7 +142,7 @@ def _kl_ref(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def _kl_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, p, q, hidden=False):
         return Case(name, (p, q), _kl_ref(p, q).astype(p.dtype), _tol(p, LOG64), hidden)
@@ -192,7 +188,7 @@ def _kl_cases(seed: int) -> list[Case]:
 
 
 def _logsumexp_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
 
     def case(name, x, axis, hidden=False):
         return Case(name, (x, axis), _lse(x, axis).astype(x.dtype), _tol(x, LOG64), hidden)
@@ -220,7 +216,7 @@ def _logsumexp_cases(seed: int) -> list[Case]:
 
 
 def _log_softmax_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 6)
+    rng = case_rng(seed, 6)
 
     def case(name, x, hidden=False):
         x64 = x.astype(np.float64)
@@ -245,7 +241,7 @@ def _log_softmax_cases(seed: int) -> list[Case]:
 
 
 def _cross_entropy_loss_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 7)
+    rng = case_rng(seed, 7)
 
     def case(name, logits, labels, hidden=False):
         z = logits.astype(np.float64)

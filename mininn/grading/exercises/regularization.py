@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F32, F64 = 1e-5, 1e-10  # relative-error tolerances suited to each precision
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -24,7 +20,7 @@ def _rng(seed: int, salt: int) -> np.random.Generator:
 
 
 def _penalty_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def case(name, weights, l1, l2, hidden=False):
         dtype = weights[0].dtype
@@ -60,7 +56,7 @@ def _penalty_cases(seed: int) -> list[Case]:
 
 
 def _dropout_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, x, grad, keep, p, training, hidden=False):
         if not training:
@@ -126,7 +122,7 @@ def _bn_reference(x, gamma, beta, eps):
 
 
 def _bn_forward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, x, gamma, beta, eps=1e-5, tol=F64, hidden=False):
         out, mean, var = _bn_reference(x, gamma, beta, eps)
@@ -159,7 +155,7 @@ def _bn_forward_cases(seed: int) -> list[Case]:
 
 
 def _bn_backward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def reference(grad, x, gamma, eps):
         g, x, gamma = (a.astype(np.float64) for a in (grad, x, gamma))
@@ -213,7 +209,7 @@ def _shift_reference(images, shifts):
 
 
 def _shift_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
 
     def case(name, images, shifts, hidden=False):
         shifts = np.asarray(shifts, dtype=np.int64)
@@ -262,7 +258,7 @@ def _early_stopping_reference(losses, patience):
 
 
 def _early_stopping_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 6)
+    rng = case_rng(seed, 6)
 
     def case(name, losses, patience, hidden=False):
         losses = np.asarray(losses, dtype=np.float64)

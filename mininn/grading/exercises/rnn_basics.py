@@ -26,13 +26,9 @@ import math
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F64_SUMS = 1e-7
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 def _step_reference(x, h_prev, W_xh, W_hh, b):
@@ -102,7 +98,7 @@ def _weights(rng, d, hidden, scale=1.0):
 
 
 def _step_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def case(name, n, d, hidden, scale=1.0, zero_h=False, hidden_case=False):
         W_xh, W_hh, b = _weights(rng, d, hidden, scale)
@@ -129,7 +125,7 @@ def _step_cases(seed: int) -> list[Case]:
 
 
 def _step_backward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, n, d, hidden, scale=1.0, zero_h=False, hidden_case=False):
         W_xh, W_hh, b = _weights(rng, d, hidden, scale)
@@ -158,7 +154,7 @@ def _step_backward_cases(seed: int) -> list[Case]:
 
 
 def _forward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, T, n, d, hidden, scale=1.0, zero_h=False, hidden_case=False):
         W_xh, W_hh, b = _weights(rng, d, hidden, scale)
@@ -184,7 +180,7 @@ def _forward_cases(seed: int) -> list[Case]:
 
 
 def _backward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, T, n, d, hidden, scale=1.0, zero_h=False, last_only=False, hidden_case=False):
         W_xh, W_hh, b = _weights(rng, d, hidden, scale)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 EXACT = 0.0
 UNK = "<unk>"
@@ -28,10 +28,6 @@ _WORDS = (
     "the cat sat on the mat and the dog sat on the log while a bird sang to the cat "
     "and the dog in the warm sun of a quiet afternoon"
 ).split()
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 def _random_tokens(rng: np.random.Generator, n: int, pool: list[str]) -> list[str]:
@@ -79,7 +75,7 @@ def _ids_reference(tokens: list[str], vocab: list[str]) -> np.ndarray:
 
 
 def _vocab_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def case(name, tokens, min_freq, hidden=False):
         vocab = _vocab_reference(tokens, min_freq)
@@ -108,7 +104,7 @@ def _vocab_cases(seed: int) -> list[Case]:
 
 
 def _encode_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, tokens, vocab, hidden=False):
         return Case(name, (list(tokens), list(vocab)), _ids_reference(tokens, vocab), EXACT, hidden)
@@ -148,7 +144,7 @@ def _sequential_reference(corpus: np.ndarray, batch_size: int, num_steps: int):
 
 
 def _sequential_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, corpus, batch_size, num_steps, hidden=False):
         corpus = np.asarray(corpus, dtype=np.int64)
@@ -185,7 +181,7 @@ def _windows_reference(series: np.ndarray, window: int, horizon: int):
 
 
 def _windows_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, series, window, horizon, hidden=False):
         expected = _windows_reference(series, window, horizon)

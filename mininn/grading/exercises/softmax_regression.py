@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.spec import Case, Exercise, case_rng
 
 F32, F64 = 1e-5, 1e-9  # relative-error tolerances suited to each precision
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 def _tol(x: np.ndarray) -> float:
@@ -61,7 +57,7 @@ HUGE_Y = np.array([0, 3, 2], dtype=np.int64)
 
 
 def _one_hot_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def case(name, y, c, hidden=False):
         return Case(name, (y, c), _one_hot(y, c), F64, hidden)
@@ -84,7 +80,7 @@ def _one_hot_cases(seed: int) -> list[Case]:
 
 
 def _softmax_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, Z, hidden=False):
         return Case(name, (Z,), _softmax(Z).astype(Z.dtype), _tol(Z), hidden)
@@ -117,7 +113,7 @@ def _softmax_cases(seed: int) -> list[Case]:
 
 
 def _cross_entropy_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
 
     def case(name, Z, y, hidden=False):
         ref = -np.mean(_log_softmax(Z)[np.arange(len(y)), y])
@@ -159,7 +155,7 @@ def _cross_entropy_cases(seed: int) -> list[Case]:
 
 
 def _backward_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, Z, y, hidden=False):
         C = Z.shape[1]
@@ -194,7 +190,7 @@ def _backward_cases(seed: int) -> list[Case]:
 
 
 def _accuracy_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
 
     def case(name, Z, y, hidden=False):
         ref = float(np.mean(np.argmax(Z, axis=1) == y))
@@ -229,7 +225,7 @@ def _accuracy_cases(seed: int) -> list[Case]:
 
 
 def _sgd_step_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 6)
+    rng = case_rng(seed, 6)
 
     def case(name, W, b, X, y, lr, hidden=False):
         W64, b64, X64 = (a.astype(np.float64) for a in (W, b, X))

@@ -6,7 +6,8 @@ the macro-averaged F1 score from a confusion matrix.
 Every reference is computed here by explicit loops that follow the definitions in the exercise
 notebook, never by `mininn` and never by the student's code: means and variances as plain sums,
 the autoregressive fit from its normal equations (built entry by entry, then solved), padding
-and gathering one entry at a time, and F1 one class at a time.
+and gathering one entry at a time, and F1 one class at a time (the classifier chapter's
+reference, averaged).
 
 Tolerances. Ids, lengths and gathered states only copy values, so they are compared exactly
 (tolerance 0). The normalised series are a subtraction and a division of float64 numbers
@@ -25,15 +26,12 @@ import math
 
 import numpy as np
 
-from mininn.grading.spec import Case, Exercise
+from mininn.grading.exercises.classifier import _prf_ref
+from mininn.grading.spec import Case, Exercise, case_rng
 
 EXACT = 0.0
 F64_ARITH = 1e-9
 LSTSQ = 1e-6
-
-
-def _rng(seed: int, salt: int) -> np.random.Generator:
-    return np.random.default_rng([seed, salt])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,7 +66,7 @@ def _normalise_reference(series: np.ndarray, n_train: int, n_val: int):
 
 
 def _normalise_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 1)
+    rng = case_rng(seed, 1)
 
     def case(name, series, n_train, n_val, hidden=False):
         expected = _normalise_reference(series, n_train, n_val)
@@ -125,7 +123,7 @@ def _ar_series(rng, n, coefs, intercept, noise=1.0):
 
 
 def _fit_ar_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 2)
+    rng = case_rng(seed, 2)
 
     def case(name, series, p, hidden=False):
         return Case(name, (series, p), _fit_ar_reference(series, p), LSTSQ, hidden)
@@ -170,7 +168,7 @@ def _random_words(rng, n, alphabet, low, high):
 
 
 def _pad_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 3)
+    rng = case_rng(seed, 3)
     latin = "abcdefghijklmnopqrstuvwxyz"
     accents = "abcdefghijklmnopqrstuvwxyzßàäçéèñöü"
 
@@ -208,7 +206,7 @@ def _last_hidden_reference(outputs: np.ndarray, lengths: np.ndarray):
 
 
 def _last_hidden_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 4)
+    rng = case_rng(seed, 4)
 
     def case(name, T, N, H, lengths=None, dtype=np.float64, hidden=False):
         outputs = rng.standard_normal((T, N, H)).astype(dtype)
@@ -235,24 +233,12 @@ def _last_hidden_cases(seed: int) -> list[Case]:
 
 
 def _macro_f1_reference(cm: np.ndarray) -> float:
-    k = cm.shape[0]
-    total = 0.0
-    for c in range(k):
-        tp = float(cm[c, c])
-        predicted = 0.0
-        actual = 0.0
-        for j in range(k):
-            predicted += float(cm[j, c])
-            actual += float(cm[c, j])
-        precision = tp / predicted if predicted > 0 else 0.0
-        recall = tp / actual if actual > 0 else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
-        total += f1
-    return total / k
+    """The mean of the per-class F1 of Part II's reference (classifier chapter)."""
+    return float(_prf_ref(cm)[2].mean())
 
 
 def _macro_f1_cases(seed: int) -> list[Case]:
-    rng = _rng(seed, 5)
+    rng = case_rng(seed, 5)
 
     def case(name, cm, hidden=False):
         cm = np.asarray(cm, dtype=np.int64)
